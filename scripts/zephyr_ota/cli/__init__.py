@@ -1,0 +1,97 @@
+"""The ``zephyr-ota`` console command: an adapter over ``zephyr_ota.ops``.
+
+Each module in ``COMMAND_MODULES`` adds its subcommands with
+``add_parsers(subparsers)`` and sets ``func`` (taking the parsed ``args`` and
+returning an exit status) on each. Those modules import only argparse at top
+level and the core inside ``func``, so ``--help`` and light commands stay fast.
+
+Errors leave through one door: an ``OtaError`` becomes one line on stderr
+(``zephyr-ota: error: ...`` plus an indented ``Hint:``) and its exit code;
+anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from zephyr_ota import __version__
+
+PROG = "zephyr-ota"
+
+# Subcommand modules, in the order their commands appear in --help.
+COMMAND_MODULES = (
+    "zephyr_ota.cli.image_cmds",   # sign, verify, info
+    "zephyr_ota.cli.key_cmds",     # keygen, getpub, getpubhash, getpriv, keys
+    "zephyr_ota.cli.build_cmds",   # sign-build, verify-build
+    "zephyr_ota.cli.layout_cmds",  # layout
+)
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class _LineFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        prefix = {logging.WARNING: "warning: ", logging.ERROR: "error: "}.get(record.levelno, "")
+        return f"{PROG}: {prefix}{record.getMessage()}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Signed and encrypted MCUboot images, keys, partition layouts "
+        "and release manifests for Zephyr.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    parser.add_argument("--debug", action="store_true", help="print debug messages")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+            continue  # a command family not built yet
+        module.add_parsers(sub)
+    return parser
+
+
+def setup_logging(quiet: bool = False, debug: bool = False) -> None:
+    """Forward the core's loggers (``zephyr_ota.*``) to stderr, one line each."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LineFormatter())
+    root = logging.getLogger("zephyr_ota")
+    root.handlers[:] = [handler]
+    root.propagate = False
+    root.setLevel(logging.DEBUG if debug else logging.ERROR if quiet else logging.INFO)
+
+
+def report_error(err: Exception) -> None:
+    """Print an OtaError as one line and its hint, nothing else."""
+    print(f"{PROG}: error: {err}", file=sys.stderr)
+    hint = getattr(err, "hint", None)
+    if hint:
+        print(f"  Hint: {hint}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from zephyr_ota.errors import OtaError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(args.quiet, args.debug)
+    try:
+        return int(args.func(args) or 0)
+    except OtaError as err:
+        report_error(err)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""Keys: the families MCUboot uses behind one surface (see ``base``)."""

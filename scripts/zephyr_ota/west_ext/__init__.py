@@ -1,0 +1,1 @@
+"""West extension commands: thin WestCommand adapters over zephyr_ota.ops."""
