@@ -25,7 +25,8 @@ PROG = "zephyr-ota"
 # Subcommand modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
     "zephyr_ota.cli.image_cmds",   # sign, verify, info
-    "zephyr_ota.cli.key_cmds",     # keygen, getpub, getpubhash, getpriv, keys
+    "zephyr_ota.cli.key_cmds",     # keygen, getpub, getpubhash, getpriv
+    "zephyr_ota.cli.ota_keys_cmds",  # keys init|import|show|check
     "zephyr_ota.cli.build_cmds",   # sign-build, verify-build
     "zephyr_ota.cli.layout_cmds",  # layout
 )
