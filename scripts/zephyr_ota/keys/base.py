@@ -35,6 +35,28 @@ class KeyType(str, enum.Enum):
     def can_sign(self) -> bool:
         return self is not KeyType.X25519
 
+    @property
+    def hash_algs(self) -> tuple[HashAlg, ...]:
+        """Image hashes a signature of this type may cover, the default first.
+
+        From imgtool 2.5.0 ``ALLOWED_KEY_SHA`` (what it signs with a private
+        key) and MCUboot bootutil: RSA-PSS and ECDSA P-256 use SHA-256, P-384
+        uses SHA-384; Ed25519 signs the SHA-256 or SHA-512 digest as its
+        message (pure mode: see ``pure_hash_alg``).
+        """
+        return _HASH_ALGS[self]
+
+    @property
+    def pure_hash_alg(self) -> HashAlg | None:
+        """The image hash used in pure mode (Ed25519 only), else None."""
+        return HashAlg.SHA512 if self is KeyType.ED25519 else None
+
+    @classmethod
+    def parse(cls, name: str) -> KeyType:
+        """A key type from a user's spelling (``ecdsa-p256``, ``ED25519``...);
+        ``ValueError`` for an unknown name."""
+        return cls(_TYPE_ALIASES.get(name.strip().lower(), name.strip().lower()))
+
 
 class HashAlg(str, enum.Enum):
     """Image hash algorithms (TLV 0x10/0x11/0x12)."""
@@ -46,6 +68,25 @@ class HashAlg(str, enum.Enum):
     @property
     def digest_size(self) -> int:
         return {"sha256": 32, "sha384": 48, "sha512": 64}[self.value]
+
+
+_HASH_ALGS = {
+    KeyType.RSA2048: (HashAlg.SHA256,),
+    KeyType.RSA3072: (HashAlg.SHA256,),
+    KeyType.ECDSA_P256: (HashAlg.SHA256,),
+    KeyType.ECDSA_P384: (HashAlg.SHA384,),
+    KeyType.ED25519: (HashAlg.SHA256, HashAlg.SHA512),
+    KeyType.X25519: (HashAlg.SHA256, HashAlg.SHA512),
+}
+
+# Other spellings users bring from imgtool, MCUboot Kconfig and OpenSSL.
+_TYPE_ALIASES = {
+    "rsa2048": "rsa-2048", "rsa3072": "rsa-3072", "rsa": "rsa-2048",
+    "ecdsa256": "ecdsa-p256", "ecdsa-256": "ecdsa-p256", "p256": "ecdsa-p256",
+    "ecdsa384": "ecdsa-p384", "ecdsa-384": "ecdsa-p384", "p384": "ecdsa-p384",
+    "ecdsa_p256": "ecdsa-p256", "ecdsa_p384": "ecdsa-p384",
+    "rsa_2048": "rsa-2048", "rsa_3072": "rsa-3072",
+}
 
 
 @runtime_checkable
