@@ -119,12 +119,12 @@ def build_elf(segments: Sequence[ElfSegment], symbols: Sequence[ElfSymbol] = (),
     phdrs = b"".join(
         _PHDR.pack(PT_LOAD, off, seg.vaddr, seg.load_address, len(seg.data),
                    seg.memsz if seg.memsz is not None else len(seg.data), seg.flags, 4)
-        for seg, off in zip(segments, offsets))
+        for seg, off in zip(segments, offsets, strict=True))
     out[_EHDR.size:_EHDR.size + len(phdrs)] = phdrs
 
     shstr, strtab = _StrTab(), _StrTab()
     shdrs = [_SHDR.pack(*([0] * 10))]
-    for seg, off in zip(segments, offsets):
+    for seg, off in zip(segments, offsets, strict=True):
         kind = SHT_PROGBITS if seg.data else SHT_NOBITS
         size = len(seg.data) if seg.data else (seg.memsz or 0)
         shdrs.append(_SHDR.pack(shstr.add(seg.name), kind, _section_flags(seg), seg.vaddr,

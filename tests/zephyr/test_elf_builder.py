@@ -6,8 +6,14 @@ import io
 
 from elftools.elf.elffile import ELFFile
 
-from tests.helpers.elf_builder import (
-    PF_R, PF_W, ElfSegment, ElfSymbol, build_elf, zephyr_like_app, zephyr_like_symbols,
+from helpers.elf_builder import (
+    PF_R,
+    PF_W,
+    ElfSegment,
+    ElfSymbol,
+    build_elf,
+    zephyr_like_app,
+    zephyr_like_symbols,
 )
 
 

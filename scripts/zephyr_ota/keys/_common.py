@@ -44,6 +44,7 @@ class PublicKeyBase:
     ``public_bytes``): PEM export and equality by MCUboot's view of the key."""
 
     crypto_key: Any
+    key_type: Any
 
     def public_bytes(self) -> bytes:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -63,7 +64,7 @@ class PublicKeyBase:
         return hash((type(self).__name__, self.public_bytes()))
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({getattr(self, 'key_type', '?')})"
+        return f"{type(self).__name__}({self.key_type.value})"
 
 
 class PrivateKeyBase:
@@ -71,6 +72,7 @@ class PrivateKeyBase:
     half. ``__repr__`` never shows key material."""
 
     crypto_key: Any
+    key_type: Any
 
     def private_pem(self, password: bytes | None = None) -> bytes:
         """PKCS#8 PEM, encrypted with ``password`` when given (as imgtool keygen writes)."""
@@ -83,4 +85,4 @@ class PrivateKeyBase:
             encryption_algorithm=encryption))
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({getattr(self, 'key_type', '?')}, private)"
+        return f"{type(self).__name__}({self.key_type.value}, private)"

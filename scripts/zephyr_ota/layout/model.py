@@ -30,6 +30,14 @@ class UpgradeMode(str, enum.Enum):
                         UpgradeMode.SWAP_USING_OFFSET)
 
 
+class PartitionStyle(str, enum.Enum):
+    """How a partition is written in devicetree (Zephyr 4.4 added the mapped style)."""
+
+    FIXED = "fixed-partitions"            # child of a ``compatible = "fixed-partitions"`` node
+    SUBPARTITION = "fixed-subpartitions"  # child of a ``fixed-subpartitions`` partition (TF-M)
+    MAPPED = "zephyr,mapped-partition"    # ``compatible`` on the partition itself, parents need ``ranges``
+
+
 @dataclass(frozen=True)
 class Source:
     """Where a value came from, for summaries: ``zephyr.dts:120 (&flash0 erase-block-size)``."""
@@ -99,6 +107,10 @@ class Partition:
     node_path: str = ""              # devicetree path, for messages
     name: str = ""                   # the ``label = "..."`` property when present
     read_only: bool = False
+    # Added for the devicetree reader (zephyr/devicetree.py); writers emit the same style.
+    style: str = ""                  # PartitionStyle value: "fixed-partitions" | "fixed-subpartitions" | "zephyr,mapped-partition"
+    address: int | None = None       # CPU address when its flash is memory-mapped, else None
+    container: str = ""              # label of the enclosing partition (nested/subpartitions), else ""
 
     def __post_init__(self) -> None:
         if self.size <= 0:

@@ -1,0 +1,208 @@
+"""The zephyr-ota demo: the whole pipeline on the bundled sample inputs.
+
+Run by sample-app/demo.sh (which installs the package first); needs no Zephyr
+workspace. Each step prints the zephyr-ota command it runs, as a user would
+type it:
+
+1. layout  -- plan the sample's MCUboot partitions (swap-using-offset) from
+   the nrf52840dk devicetree: overlays, Kconfig fragments, report, SVG map;
+2. keys    -- fresh ECDSA P-256 signing and encryption keys;
+3. build   -- a sysbuild build directory assembled from the board devicetree
+   with the layout applied, the keys, and the real Zephyr 4.4.0 hci_usb
+   firmware for nrf52840dk from PyPI (demo/builddir.py says what is real and
+   what stands in);
+4. sign    -- zephyr-ota sign-build: checked, signed primary image, encrypted
+   OTA image, merged.hex, signed manifest, DFU zip;
+5. verify  -- zephyr-ota verify-build, decrypting with the device key;
+6. audit   -- zephyr-ota keys check of the build, in development mode;
+then a summary of where everything is.
+
+Usage: run_demo.py --out DIR [--firmware HEX]. Exit status 0 when every step
+passed, else the failing step's status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SAMPLE = HERE.parent
+BOARD_DTS = HERE / "nrf52840dk_nrf52840.dts"
+MODE = "swap-using-offset"
+FIRMWARE_PACKAGE = "zephyr_4_4_0_hci_usb_nrf52840dk_default"
+MARKER = ".zephyr-ota-demo"
+
+
+class StepFailed(Exception):
+    def __init__(self, step: str, status: int) -> None:
+        super().__init__(f"step '{step}' failed with exit status {status}")
+        self.status = status
+
+
+def show(path: Path, out: Path) -> str:
+    """A path for humans: relative to the output folder's parent when inside it."""
+    try:
+        return str(path.relative_to(out.parent))
+    except ValueError:
+        return str(path)
+
+
+def run(step: str, args: list[str], out: Path, capture: bool = False) -> str:
+    """Run ``zephyr-ota ARGS`` with this interpreter; print it first."""
+    print(f"\n== {step}\n$ zephyr-ota {' '.join(shlex.quote(a) for a in args)}", flush=True)
+    proc = subprocess.run([sys.executable, "-m", "zephyr_ota", *args], text=True,
+                          stdout=subprocess.PIPE if capture else None)
+    if proc.returncode != 0:
+        raise StepFailed(step, proc.returncode)
+    return proc.stdout or ""
+
+
+def firmware_hex(given: str | None) -> Path:
+    """The PyPI firmware's hex, checked against its recorded SHA-256."""
+    if given:
+        return Path(given)
+    import importlib
+
+    package = importlib.import_module(FIRMWARE_PACKAGE)
+    package.read_firmware_bytes()          # raises on a SHA-256 mismatch
+    return Path(package.HEX_PATH)
+
+
+def prepare(out: Path) -> None:
+    """An empty demo folder, or one a previous demo run made (its parts are replaced)."""
+    if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
+        sys.exit(f"demo: {out} exists and was not made by the demo; give another --out")
+    for part in ("layout", "keys", "build"):
+        shutil.rmtree(out / part, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("made by sample-app/demo/run_demo.py\n")
+
+
+def step_layout(out: Path) -> dict:
+    layout = out / "layout"
+    text = run("1/6 layout: MCUboot partitions for nrf52840dk from its devicetree",
+               ["layout", str(BOARD_DTS), "--mode", MODE, "--out-dir", str(layout), "--json"],
+               out, capture=True)
+    return json.loads(text)
+
+
+def step_keys(out: Path) -> Path:
+    keys = out / "keys"
+    # --force: the demo folder may sit inside a git work tree (demo-out/ is
+    # git-ignored); these are throwaway demo keys.
+    run("2/6 keys: fresh signing and encryption keys",
+        ["keys", "init", "--keys-dir", str(keys), "--type", "ecdsa-p256", "--encrypt",
+         "--project", "zephyr-ota-sample", "--force"], out)
+    return keys
+
+
+def fragment_values(path: Path) -> dict[str, str]:
+    """``CONFIG_X=value`` lines of a Kconfig fragment the layout wrote."""
+    values = {}
+    for line in path.read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep and not line.lstrip().startswith("#"):
+            values[name.strip()] = value.strip().strip('"')
+    return values
+
+
+def step_build(out: Path, layout: "LayoutFiles", keys: Path, firmware: Path) -> Path:
+    sys.path.insert(0, str(HERE))
+    from builddir import DemoBuild, assemble
+
+    version = version_of(SAMPLE / "VERSION")
+    print("\n== 3/6 build: a sysbuild build directory from the bundled inputs "
+          "(in a Zephyr workspace: west build --sysbuild)", flush=True)
+    build = assemble(DemoBuild(
+        out=out / "build", board_dts=BOARD_DTS, app_overlay=layout.app_overlay,
+        mcuboot_overlay=layout.mcuboot_overlay, keys_dir=keys, firmware_hex=firmware,
+        app_source=SAMPLE, version=version, rom_start_offset=layout.rom_start_offset,
+        max_img_sectors=layout.max_img_sectors))
+    print(f"   application: {firmware.name} from {FIRMWARE_PACKAGE} (Zephyr 4.4.0 hci_usb, "
+          f"linked at 0x0 without MCUboot; placed in the primary slot as payload)")
+    print("   MCUboot:     a placeholder image (no MCUboot binary is bundled)")
+    print(f"   -> {show(build, out)}")
+    return build
+
+
+def version_of(path: Path) -> str:
+    """MAJOR.MINOR.PATCHLEVEL+TWEAK from Zephyr's VERSION file."""
+    fields = {}
+    for line in path.read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep:
+            fields[name.strip()] = value.strip() or "0"
+    return "{}.{}.{}+{}".format(*(fields.get(k, "0") for k in (
+        "VERSION_MAJOR", "VERSION_MINOR", "PATCHLEVEL", "VERSION_TWEAK")))
+
+
+def step_sign(out: Path, build: Path) -> dict:
+    text = run("4/6 sign: check the build, sign, encrypt, merge, write the signed manifest",
+               ["sign-build", "-d", str(build), "--config", str(SAMPLE / "ota.yml"), "--json"],
+               out, capture=True)
+    return json.loads(text)
+
+
+def step_verify(out: Path, build: Path, keys: Path) -> None:
+    run("5/6 verify: the manifest signature, then every file, as a device would",
+        ["verify-build", "-d", str(build), "--decrypt-key", str(keys / "encryption.pem")], out)
+
+
+def step_audit(out: Path, build: Path, keys: Path) -> None:
+    run("6/6 audit: keys against the build (development mode; --release makes warnings errors)",
+        ["keys", "check", "-d", str(build), "--keys-dir", str(keys)], out)
+
+
+def summary(out: Path, layout: "LayoutFiles", build: Path) -> None:
+    zephyr = build / "sample-app" / "zephyr"
+    rows = [("flash map (SVG)", layout.svg), ("layout report", layout.report),
+            ("app overlay", layout.app_overlay), ("MCUboot overlay", layout.mcuboot_overlay)]
+    rows += [(what, zephyr / name) for what, name in OUTPUTS]
+    print("\n== done: every step passed\n")
+    for what, path in rows:
+        if path is not None and path.exists():
+            print(f"   {what:<22} {show(path, out)}  ({path.stat().st_size} bytes)")
+    print(f"\n   keys (throwaway, demo only): {show(out / 'keys', out)}")
+    print("   Flash merged.hex to an nrf52840dk and send zephyr.signed.encrypted.bin with "
+          "mcumgr: sample-app/README.md.")
+
+
+OUTPUTS = (
+    ("primary slot image", "zephyr.signed.hex"),
+    ("encrypted OTA image", "zephyr.signed.encrypted.bin"),
+    ("factory image", "merged.hex"),
+    ("signed manifest", "ota-manifest.json"),
+    ("manifest signature", "ota-manifest.json.sig"),
+    ("DFU package", "dfu_application.zip"),
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--firmware", help="application hex (default: the PyPI firmware)")
+    args = parser.parse_args(argv)
+    out = Path(args.out).resolve()
+    prepare(out)
+    try:
+        layout = step_layout(out)
+        keys = step_keys(out)
+        build = step_build(out, layout, keys, firmware_hex(args.firmware))
+        step_sign(out, build)
+        step_verify(out, build, keys)
+        step_audit(out, build, keys)
+    except StepFailed as e:
+        print(f"\ndemo: {e}", file=sys.stderr)
+        return e.status
+    summary(out, layout, build)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

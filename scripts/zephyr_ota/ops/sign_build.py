@@ -1,0 +1,197 @@
+"""``sign_build``: a Zephyr build directory to checked, signed release files
+(``west sign-ota`` / ``zephyr-ota sign-build``).
+
+Entry point: ``sign_build(SignBuildRequest) -> SignBuildResult``.
+
+Order — nothing reaches the output folder until every check passed:
+
+1. read the build (``zephyr.builddir``) and ota.yml; resolve every
+   parameter with its source (``resolve``);
+2. keys: the signing key must be one MCUboot trusts (key files or MCUboot's
+   own image), ``--release`` refuses published development keys, the
+   encryption key must fit MCUboot's configuration (``checks``);
+3. in a staging folder inside the output folder (``staging``): sign each
+   image, check it against MCUboot's budget, make the encrypted OTA image,
+   the hex files, merged.hex, the manifest (checked against ``--previous``)
+   and its detached signature, and dfu_application.zip;
+4. move every staged file into place (``os.replace``, atomic per file);
+   then the optional TUF targets fragment.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from zephyr_ota.ops.checks import (
+    check_encryption_key, check_previous, check_signing_key)
+from zephyr_ota.ops.produce import ImageJob, ProducedImage, produce_image
+from zephyr_ota.ops.release import ManifestInputs, build_release_manifest, manifest_signing_key
+from zephyr_ota.ops.requests import SignBuildRequest
+from zephyr_ota.ops.resolve import ImagePlan, ReleasePlan, resolve_release
+from zephyr_ota.ops.results import BudgetFacts, ImageResult, OutputFile, SignBuildResult
+from zephyr_ota.ops.staging import Staging
+
+log = logging.getLogger(__name__)
+
+MERGED_NAME = "merged.hex"
+
+
+def _load_config(req: SignBuildRequest, build: Any) -> Any:
+    from zephyr_ota.config.loader import find_ota_config, load_ota_config
+
+    path = req.config
+    if path is None:
+        dirs = [Path.cwd()] + ([Path(build.app.source_dir)] if build.app.source_dir else [])
+        path = find_ota_config(*dirs)
+    if path is None:
+        return None
+    log.debug("project settings from %s", path)
+    return load_ota_config(path)
+
+
+def _load_signer(plan: ReleasePlan) -> Any:
+    from zephyr_ota.keys.external import load_signer
+
+    return load_signer(plan.signing_key.value)
+
+
+def _load_enc_key(image: ImagePlan) -> Any:
+    if image.encryption is None:
+        return None
+    from zephyr_ota.keys import load_public_key
+
+    return load_public_key(image.encryption.key.value)
+
+
+def _check_keys(plan: ReleasePlan, signer: Any, release: bool) -> tuple[str, dict[int, Any]]:
+    from zephyr_ota.ops.trust import refuse_published
+
+    trusted_by = check_signing_key(plan, signer, release)
+    enc_keys = {}
+    for image in plan.images:
+        enc_keys[image.image_index] = key = _load_enc_key(image)
+        check_encryption_key(image, key, signer)
+        if release and key is not None and image.encryption is not None:
+            refuse_published(key, f"{image.encryption.key.source}: encryption key")
+    return trusted_by, enc_keys
+
+
+def _hex_files(stage: Staging, made: tuple[ProducedImage, ...], build: Any, confirm: bool) -> None:
+    from zephyr_ota.ops.merged import write_image_hex, write_merged_hex
+
+    for m in made:
+        data = stage.read(m.names.primary_bin)
+        write_image_hex(stage.path(m.names.primary_hex), m.plan.code_address, data)
+    first = made[0]
+    if build.mcuboot is None:
+        log.warning("no MCUboot domain in the build: merged.hex not written")
+        return
+    log.info("writing %s (MCUboot + image 0%s)", MERGED_NAME, ", confirmed" if confirm else "")
+    app = stage.scratch_path(first.names.confirmed).read_bytes() if confirm \
+        else stage.read(first.names.primary_bin)
+    write_merged_hex(stage.path(MERGED_NAME), build.mcuboot.hex_path,
+                     [(f"image 0 ({first.plan.name})", first.plan.code_address, app)])
+
+
+def _manifest_files(stage: Staging, manifest: Any, manifest_key: Any) -> None:
+    from zephyr_ota.manifest.io import MANIFEST_NAME, SIGNATURE_NAME, manifest_bytes
+    from zephyr_ota.manifest.signing import sign, signature_file_bytes
+
+    data = manifest_bytes(manifest)
+    stage.put(MANIFEST_NAME, data)
+    stage.put(SIGNATURE_NAME, signature_file_bytes(sign(data, [manifest_key])))
+
+
+def _zip(stage: Staging, manifest: Any) -> None:
+    from zephyr_ota.manifest.dfu_zip import DFU_ZIP_NAME, DfuZipRequest, write_dfu_zip
+    from zephyr_ota.manifest.model import ReleaseManifest
+
+    assert isinstance(manifest, ReleaseManifest)
+    when = calendar.timegm(time.strptime(manifest.created, "%Y-%m-%dT%H:%M:%SZ"))
+    write_dfu_zip(DfuZipRequest(manifest, stage.folder, stage.path(DFU_ZIP_NAME), when))
+
+
+def _image_result(m: ProducedImage, trusted_by: str) -> ImageResult:
+    b = m.budget
+    return ImageResult(
+        name=m.plan.name, domain=m.plan.app.domain, image_index=m.plan.image_index,
+        parameters=m.plan.parameters(),
+        budget=BudgetFacts(b.mode.value, b.slot_size, b.trailer_size, b.spare_sector,
+                           b.max_image_size, m.primary.image_size),
+        trusted_by=trusted_by, encrypted=m.secondary is not None,
+        version=str(m.plan.version.value), security_counter=_sec(m),
+        image_hash=m.primary.digest.hex())
+
+
+def _sec(m: ProducedImage) -> int | None:
+    tlv = next((t for t in m.primary.protected_tlvs if t.kind == 0x50), None)  # SEC_CNT
+    return int.from_bytes(tlv.value, "little") if tlv is not None else None
+
+
+def _kind(name: str) -> str:
+    for suffix, kind in ((".signed.encrypted.bin", "secondary-encrypted"),
+                         (".signed.bin", "primary-bin"), (".signed.hex", "primary-hex"),
+                         ("merged.hex", "merged-hex"), (".json.sig", "manifest-signature"),
+                         (".json", "manifest"), (".zip", "dfu-zip")):
+        if name.endswith(suffix):
+            return kind
+    return "other"
+
+
+def _stage_all(req: SignBuildRequest, plan: ReleasePlan, stage: Staging, signer: Any,
+               keys: tuple[str, dict[int, Any]]) -> tuple[tuple[ProducedImage, ...], Any,
+                                                          list[str]]:
+    made = tuple(produce_image(ImageJob(i, signer, keys[1][i.image_index], stage, req.confirm))
+                 for i in plan.images)
+    _hex_files(stage, made, plan.build, req.confirm)
+    from zephyr_ota.ops.trust import load_trusted_keys
+
+    trusted = tuple(k.public for k in load_trusted_keys(plan.trusted_keys))
+    scheme = _scheme(keys[1], plan)
+    manifest = build_release_manifest(ManifestInputs(plan, made, stage.folder, signer,
+                                                     trusted, scheme))
+    warnings = check_previous(manifest, req.previous, req.allow_downgrade)
+    return made, manifest, warnings
+
+
+def _scheme(enc_keys: dict[int, Any], plan: ReleasePlan) -> str | None:
+    key = next((k for k in enc_keys.values() if k is not None), None)
+    if key is None:
+        return None
+    from zephyr_ota.image.encrypt import scheme_for
+
+    return str(scheme_for(getattr(key, "crypto_key", key)).value)
+
+
+def sign_build(req: SignBuildRequest) -> SignBuildResult:
+    """Resolve, check, sign and write a build's release files (see module doc)."""
+    from zephyr_ota.zephyr.builddir import read_build_dir
+
+    build = read_build_dir(req.build_dir)
+    config = _load_config(req, build)
+    plan = resolve_release(req, build, config)
+    release = req.release or bool(getattr(config, "release", False))
+    signer = _load_signer(plan)
+    keys = _check_keys(plan, signer, release)
+    manifest_key, manifest_desc = manifest_signing_key(plan, signer)
+    with Staging(plan.out_dir, req.dry_run) as stage:
+        made, manifest, warnings = _stage_all(req, plan, stage, signer, keys)
+        _manifest_files(stage, manifest, manifest_key)
+        _zip(stage, manifest)
+        outputs = [OutputFile(plan.out_dir / n, _kind(n), *stage.digest(n))
+                   for n in stage.names]
+        if not req.dry_run:
+            stage.commit()
+    if req.tuf_targets is not None and not req.dry_run:
+        from zephyr_ota.manifest.tuf_export import write_targets_fragment
+
+        path = write_targets_fragment(manifest, req.tuf_targets)
+        outputs.append(OutputFile(path, "tuf-targets", path.stat().st_size, ""))
+    return SignBuildResult(
+        build_dir=req.build_dir, out_dir=plan.out_dir,
+        images=tuple(_image_result(m, keys[0]) for m in made), outputs=tuple(outputs),
+        warnings=tuple(warnings), dry_run=req.dry_run, manifest_key=manifest_desc)

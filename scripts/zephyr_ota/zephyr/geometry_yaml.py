@@ -1,0 +1,129 @@
+"""Flash geometry given by the user in a small YAML file, for what the
+devicetree cannot say (non-uniform sector maps, external NOR).
+
+Entry point: ``load_geometry_yaml(path) -> GeometryFile``; each
+``GeometryEntry`` keeps the line of every key so summaries and errors can
+name ``geometry.yml:7``. The file is validated with pykwalify against
+``geometry-schema.yml`` shipped beside this module; errors name file, line
+and key, as ``geometry.yml:7: /flashes/0/write-block-size: Value 'x' is not
+of type 'int'``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from zephyr_ota.errors import InputError
+from zephyr_ota.fileio import read_input
+from zephyr_ota.layout.model import Source
+
+SCHEMA_PATH = Path(__file__).with_name("geometry-schema.yml")
+
+
+@dataclass(frozen=True)
+class GeometryEntry:
+    """One ``flashes[]`` item; ``lines`` maps each given key to its line."""
+
+    node: str
+    path: str
+    size: int | None = None
+    erase_block: int | None = None
+    write_block: int | None = None
+    erased_value: int | None = None
+    sectors: tuple[int, ...] = ()
+    lines: dict[str, int] = field(default_factory=dict, compare=False)
+
+    def source(self, key: str) -> Source:
+        return Source(f"{self.path}:{self.lines.get(key, 0)} ({self.node} {key})")
+
+
+@dataclass(frozen=True)
+class GeometryFile:
+    path: str
+    entries: tuple[GeometryEntry, ...]
+
+    def find(self, names: tuple[str, ...]) -> GeometryEntry | None:
+        """The entry naming any of ``names`` (node path or labels)."""
+        for e in self.entries:
+            if e.node in names:
+                return e
+        return None
+
+
+def _line_of(root: yaml.Node, path: str) -> int:
+    """1-based line of the YAML node at a pykwalify path like ``/flashes/0/size``."""
+    node = root
+    for part in [p for p in path.split("/") if p]:
+        if isinstance(node, yaml.MappingNode):
+            hit = [(k, v) for k, v in node.value if k.value == part]
+            if not hit:
+                break
+            node = hit[0][1] if not isinstance(hit[0][1], yaml.ScalarNode) else hit[0][0]
+        elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+            node = node.value[int(part)]
+        else:
+            break
+    return node.start_mark.line + 1
+
+
+def _validate(data: Any, root: yaml.Node, path: str) -> None:
+    from pykwalify.core import Core
+    from pykwalify.errors import PyKwalifyException, SchemaError
+
+    schema = yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
+    # pykwalify logs every failure at ERROR level before raising; the raised
+    # error carries the same text, which we report ourselves.
+    logging.getLogger("pykwalify").setLevel(logging.CRITICAL)
+    core = Core(source_data=data, schema_data=schema)
+    try:
+        core.validate(raise_exception=True)
+    except SchemaError as e:
+        first = core.errors[0] if core.errors else None
+        where = (getattr(first, "path", "") if first else "") or "/"
+        msg = str(first).split(". Path:")[0] if first else str(e.msg)
+        key = re.match(r"Key '(.+)' was not defined", msg)
+        if key:
+            where = f"{where.rstrip('/')}/{key.group(1)}"
+        raise InputError(f"{path}:{_line_of(root, where)}: {where}: {msg}") from e
+    except PyKwalifyException as e:
+        raise InputError(f"{path}: {e.msg}") from e
+
+
+def _entry(item: dict[str, Any], node: yaml.MappingNode, path: str) -> GeometryEntry:
+    lines = {k.value: k.start_mark.line + 1 for k, _ in node.value}
+    sectors: list[int] = []
+    for run in item.get("sectors") or ():
+        sectors.extend([run["size"]] * run["count"])
+    if sectors and "erase-block-size" in item:
+        raise InputError(f"{path}:{lines['sectors']}: {item['node']}: give either sectors or "
+                         "erase-block-size, not both")
+    return GeometryEntry(item["node"], path, item.get("size"), item.get("erase-block-size"),
+                         item.get("write-block-size"), item.get("erased-value"),
+                         tuple(sectors), lines)
+
+
+def parse_geometry_yaml(text: str, path: str) -> GeometryFile:
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise InputError(f"{path}{line}: invalid YAML: {getattr(e, 'problem', e)}") from e
+    if root is None:
+        raise InputError(f"{path}: empty geometry file; expected a 'flashes:' list")
+    _validate(data, root, path)
+    seq = [v for k, v in root.value if k.value == "flashes"][0]
+    return GeometryFile(path, tuple(_entry(item, node, path)
+                                    for item, node in zip(data["flashes"], seq.value, strict=True)))
+
+
+def load_geometry_yaml(path: str | Path) -> GeometryFile:
+    text = read_input(path, "flash geometry file").decode("utf-8", errors="replace")
+    return parse_geometry_yaml(text, str(path))
