@@ -76,7 +76,9 @@ def firmware_hex(given: str | None) -> Path:
 
 def prepare(out: Path) -> None:
     """An empty demo folder, or one a previous demo run made (its parts are replaced)."""
-    if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
+    # demo.sh may have put the virtual environment (.venv) there already.
+    foreign = [p for p in out.iterdir() if p.name != ".venv"] if out.exists() else []
+    if foreign and not (out / MARKER).exists():
         sys.exit(f"demo: {out} exists and was not made by the demo; give another --out")
     for part in ("layout", "keys", "build"):
         shutil.rmtree(out / part, ignore_errors=True)

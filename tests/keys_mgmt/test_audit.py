@@ -63,12 +63,13 @@ def test_world_and_group_readable_private_keys(tmp_path: Path) -> None:
 
 def test_signing_type_must_match_mcuboot(tmp_path: Path) -> None:
     key = key_facts(fresh(tmp_path, "s.pem", KeyType.ED25519))
-    boot = BootKeyConfig(signature="ECDSA_P256", source="mcuboot/zephyr/.config:12")
+    boot = BootKeyConfig(signature="ECDSA_P256",
+                         source="mcuboot/zephyr/.config:12: CONFIG_BOOT_SIGNATURE_TYPE_ECDSA_P256")
     finding = audit.check_signing_type(key, boot)
     assert finding is not None and finding.severity is Severity.ERROR
     assert finding.message == (f"{key.path}: signing key is ed25519, but MCUboot verifies "
                                f"ecdsa-p256 (mcuboot/zephyr/.config:12: "
-                               f"BOOT_SIGNATURE_TYPE_ECDSA_P256)")
+                               f"CONFIG_BOOT_SIGNATURE_TYPE_ECDSA_P256)")
     assert audit.check_signing_type(key, BootKeyConfig(signature="ED25519")) is None
 
 

@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fixtures.builddirs import SPECS, Keys, generate_keys, make_build_dir
 
+from fixtures.builddirs import SPECS, Keys, generate_keys, make_build_dir
 from zephyr_ota.keys.bootconfig import (
     from_sysbuild_kconfig,
     read_build_keys,
@@ -19,6 +19,10 @@ from zephyr_ota.keys.bootconfig import (
 from zephyr_ota.zephyr.kconfig import parse_config
 
 from .conftest import DEV_KEYS, assert_no_private_material
+
+
+def error_lines(err: str) -> list[str]:
+    return [line for line in err.splitlines() if line.startswith("zephyr-ota: error: ")]
 
 
 def private(path: Path, key_type: str = "ecdsa-p256") -> Path:
@@ -78,7 +82,7 @@ def test_two_trusted_keys_accept_either_and_refuse_a_third(cli, tmp_path: Path,
     third = private(tmp_path / "third.pem")
     bad = cli("keys", "check", "-d", b, "--key", third)
     assert bad.code == 1
-    line = bad.err.splitlines()[0]
+    line = error_lines(bad.err)[0]
     assert line.startswith(f"zephyr-ota: error: {third}: signing key (hash ")
     assert line.endswith(f"is not a key MCUboot trusts; trusted: {keys.signing}, {prod_pub}")
 
@@ -88,8 +92,8 @@ def test_private_key_past_the_first_entry_is_flagged(cli, tmp_path: Path, keys: 
     b = build(tmp_path, dataclasses.replace(keys, extra_trusted=(leaked,)))
     r = cli("keys", "check", "-d", b)
     assert r.code == 1
-    assert r.err.splitlines()[0] == (f"zephyr-ota: error: {leaked}: trusted key #1 holds a "
-                                     f"private key; entries after the first must be public-only")
+    assert error_lines(r.err) == [(f"zephyr-ota: error: {leaked}: trusted key #1 holds a "
+                                     f"private key; entries after the first must be public-only")]
     assert_no_private_material(r.out + r.err, leaked)
 
 
@@ -97,10 +101,12 @@ def test_signing_key_of_another_type_than_mcuboot(cli, tmp_path: Path, keys: Key
     b = build(tmp_path, keys)
     ed = private(tmp_path / "ed.pem", "ed25519")
     r = cli("keys", "check", "-d", b, "--key", ed)
+    lines = (b / "mcuboot" / "zephyr" / ".config").read_text().splitlines()
+    line = lines.index("CONFIG_BOOT_SIGNATURE_TYPE_ECDSA_P256=y") + 1
     assert r.code == 1
-    assert r.err.splitlines()[0] == (
+    assert error_lines(r.err)[0] == (
         f"zephyr-ota: error: {ed}: signing key is ed25519, but MCUboot verifies ecdsa-p256 "
-        f"({b / 'mcuboot' / 'zephyr' / '.config'}:5: BOOT_SIGNATURE_TYPE_ECDSA_P256)")
+        f"({b / 'mcuboot' / 'zephyr' / '.config'}:{line}: CONFIG_BOOT_SIGNATURE_TYPE_ECDSA_P256)")
 
 
 def test_encryption_key_of_another_type_than_mcuboot(cli, tmp_path: Path, keys: Keys) -> None:
@@ -108,9 +114,9 @@ def test_encryption_key_of_another_type_than_mcuboot(cli, tmp_path: Path, keys: 
     x = private(tmp_path / "x.pem", "x25519")
     r = cli("keys", "check", "-d", b, "--encryption-key", x)
     assert r.code == 1
-    assert r.err.splitlines()[0] == (
+    assert error_lines(r.err) == [
         f"zephyr-ota: error: {x}: encryption key is x25519, but MCUboot with "
-        f"BOOT_SIGNATURE_TYPE_ECDSA_P256 decrypts ecdsa-p256")
+        f"BOOT_SIGNATURE_TYPE_ECDSA_P256 decrypts ecdsa-p256"]
     ok = cli("keys", "check", "-d", b)  # the build's own device key
     assert ok.code == 0, ok.err
 
@@ -148,9 +154,9 @@ def test_sysbuild_config_only_with_app_dir_variable(tmp_path: Path, keys: Keys) 
     conf.write_text(text)
     facts = read_build_keys(b)
     assert facts.trusted == (app_dir / "keys" / "sign.pem",)
-    assert facts.boot is not None and facts.boot.source.endswith(".config:" + str(
-        next(i for i, line in enumerate(text.splitlines(), 1)
-             if line == "SB_CONFIG_BOOT_SIGNATURE_TYPE_ECDSA_P256=y")))
+    line = text.splitlines().index("SB_CONFIG_BOOT_SIGNATURE_TYPE_ECDSA_P256=y") + 1
+    assert facts.boot is not None
+    assert facts.boot.source == f"{conf}:{line}: SB_CONFIG_BOOT_SIGNATURE_TYPE_ECDSA_P256"
 
 
 def test_key_list_syntax() -> None:
@@ -181,4 +187,20 @@ def test_sysbuild_kconfig_reading() -> None:
     assert boot.signature == "ED25519" and boot.key_files == ("/k/a.pem", "/k/b.pub.pem")
     assert boot.encrypt and boot.encryption_key_file == "/k/enc.pem"
     assert boot.encryption_type is not None and boot.encryption_type.value == "x25519"
-    assert boot.source == "sb.config:1"
+    assert boot.source == "sb.config:1: SB_CONFIG_BOOT_SIGNATURE_TYPE_ED25519"
+
+
+def test_token_key_is_checked_against_the_build(cli, tmp_path: Path, keys: Keys,
+                                                softhsm_token) -> None:  # type: ignore[no-untyped-def]
+    """Development bootloader trusts the production key held only in a token."""
+    from zephyr_ota.keys.external import load_signer
+
+    uri = softhsm_token.uri("p256")
+    prod_pub = tmp_path / "prod.pub.pem"
+    prod_pub.write_bytes(load_signer(uri).public.public_pem())
+    b = build(tmp_path, dataclasses.replace(keys, extra_trusted=(prod_pub,)))
+    r = cli("keys", "check", "-d", b, "--key", uri, "--release")
+    assert r.code == 0, r.err
+    where = uri.split("?")[0]
+    assert f"{where}: signing key is MCUboot's trusted key #1 ({prod_pub})" in r.err
+    assert softhsm_token.pin not in r.out + r.err

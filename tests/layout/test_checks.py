@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from zephyr_ota.errors import LayoutError
+from zephyr_ota.errors import LayoutError, UsageError
 from zephyr_ota.layout.budget import Encryption
 from zephyr_ota.layout.checks import CheckOptions, Finding, check_layout
 from zephyr_ota.layout.model import FlashGeometry, Layout, Partition, UpgradeMode as M
@@ -177,7 +177,7 @@ def plans(draw: st.DrawFn) -> PlanRequest:
 def planned(req: PlanRequest):  # type: ignore[no-untyped-def]
     try:
         return plan_layout(req)
-    except LayoutError:
+    except (LayoutError, UsageError):
         assume(False)   # too small / incompatible geometry: a refusal, not a bad layout
         raise
 

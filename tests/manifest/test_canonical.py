@@ -26,7 +26,7 @@ json_values = st.recursive(
     max_leaves=30)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(json_values)
 def test_matches_rfc8785_on_generated_values(value: object) -> None:
     assert canonical_bytes(value) == rfc8785.dumps(value)

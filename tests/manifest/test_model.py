@@ -10,6 +10,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import rfc8785
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from manifest.generate_golden import GOLDEN_DIR
 from manifest.release_fixture import make_manifest, release_request
@@ -185,3 +188,21 @@ def test_schema_refuses_what_the_model_refuses() -> None:
                     "images/0/secondary_offset"):
             continue  # cross-field rules JSON Schema cannot express; the model checks them
         assert not validator.is_valid(_edit(path, value)), path
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(version=st.tuples(st.integers(0, 255), st.integers(0, 255), st.integers(0, 65535),
+                         st.integers(0, 2**32 - 1)),
+       counter=st.integers(0, 2**32 - 1), sequence=st.integers(0, 2**53 - 1),
+       name=st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FFF,
+                                           blacklist_categories=("Cs", "Cc", "Cf", "Cn", "Co", "Zl", "Zp", "Zs")),
+                    min_size=1, max_size=12))
+def test_any_release_round_trips_and_validates(tmp_path: Path, version: tuple, counter: int,
+                                               sequence: int, name: str) -> None:
+    text = "{}.{}.{}+{}".format(*version)
+    req = release_request(tmp_path, version=text, sequence=sequence, security_counter=counter)
+    m = build_manifest(dataclasses.replace(req, release_name=name))
+    raw = manifest_bytes(m)
+    assert raw == rfc8785.dumps(manifest_to_json(m))
+    assert parse_manifest(raw, "m.json") == m
+    jsonschema.Draft202012Validator(schema()).validate(json.loads(raw))

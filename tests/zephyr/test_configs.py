@@ -114,3 +114,12 @@ def test_app_options_defaults() -> None:
     assert a.rom_start_offset.value == 0 and a.sign_version.value == "0.0.0+0"
     assert str(a.sign_version.source) == "app (CONFIG_MCUBOOT_IMGTOOL_SIGN_VERSION absent: default)"
     assert a.mode.value is None and a.kernel_bin_name.value == "zephyr"
+
+
+def test_fixed_max_sectors_not_trusted_when_auto() -> None:
+    text = "CONFIG_BOOT_MAX_IMG_SECTORS_AUTO=y\nCONFIG_BOOT_MAX_IMG_SECTORS=512\n"
+    m = mcuboot_config(parse_config(text, "m"), PathContext(), McubootPaths(Path("m"), None, None))
+    assert m.max_img_sectors.value is None and str(m.max_img_sectors.source) == "m:1"
+    text = "# CONFIG_BOOT_MAX_IMG_SECTORS_AUTO is not set\nCONFIG_BOOT_MAX_IMG_SECTORS=512\n"
+    m = mcuboot_config(parse_config(text, "m"), PathContext(), McubootPaths(Path("m"), None, None))
+    assert m.max_img_sectors.value == 512 and str(m.max_img_sectors.source) == "m:2"

@@ -91,7 +91,7 @@ def test_fixture_partitions(name: str) -> None:
 
 
 @pytest.mark.parametrize("path", sorted(p for p in DTS.glob("*.dts")
-                                        if not p.name.startswith("invalid_")),
+                                        if not p.name.startswith(("invalid_", "cpp_"))),
                          ids=lambda p: p.name)
 def test_every_fixture_compiles_with_dtc(path: Path) -> None:
     if not shutil.which("dtc"):
@@ -203,8 +203,9 @@ def test_zephyr_base_copy_of_dtlib_is_preferred(tmp_path: Path, monkeypatch) -> 
 
 INVALID = {
     "invalid_syntax.dts": "{p}:5 (column 2): parse error: expected ';' or ','",
-    "invalid_cpp_include.dts": "{p}:2: C preprocessor directive #include; expected a "
-                               "preprocessed devicetree",
+    "invalid_cpp_include.dts": "{p}:2:10: fatal error: nordic/nrf52840_qiaa.dtsi: No such "
+                               "file or directory",
+    "invalid_cpp_syntax.dts": "{p}:6 (column 1): parse error: expected ';' or ','",
     "invalid_partition_no_reg.dts": "{p}: /flash@0/partitions/partition@0: partition has no "
                                     "valid reg property",
     "invalid_undefined_label.dts": "{p}: /chosen: undefined node label 'slot9_partition'",
@@ -218,6 +219,8 @@ INVALID = {
 
 @pytest.mark.parametrize("path", sorted(DTS.glob("invalid_*.dts")), ids=lambda p: p.name)
 def test_invalid_devicetree(path: Path) -> None:
+    if "cpp" in path.name and not shutil.which("cpp"):
+        pytest.skip("no C preprocessor")
     with pytest.raises(InputError) as e:
         load_devicetree(path)
     assert str(e.value) == INVALID[path.name].format(p=path)
@@ -227,3 +230,31 @@ def test_invalid_devicetree(path: Path) -> None:
 def test_missing_devicetree(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"^.*/nope\.dts: devicetree file not found$"):
         load_devicetree(tmp_path / "nope.dts")
+
+
+def test_board_dts_with_c_preprocessor(tmp_path: Path) -> None:
+    if not shutil.which("cpp"):
+        pytest.skip("no C preprocessor")
+    info = load_devicetree(DTS / "cpp_board.dts", include_path=(str(DTS / "cpp_include"),))
+    got = [(p.label, p.offset, p.size) for p in info.layout.partitions]
+    assert got == [e[:3] for e in EXPECTED["nrf52840dk.dts"]]
+    assert info.layout.flashes[0].size == 0x100000
+
+
+def test_cpp_output_compiles_with_dtc(tmp_path: Path) -> None:
+    if not (shutil.which("cpp") and shutil.which("dtc")):
+        pytest.skip("needs cpp and dtc")
+    out = tmp_path / "board.pp.dts"
+    subprocess.run(["cpp", "-x", "assembler-with-cpp", "-nostdinc", "-undef", "-D__DTS__",
+                    "-P", "-E", f"-I{DTS}", f"-I{DTS / 'cpp_include'}", str(DTS / "cpp_board.dts"),
+                    "-o", str(out)], check=True)
+    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", "/dev/null", str(out)], check=True)
+
+
+def test_without_cpp_a_board_dts_is_refused(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CPP", "no-such-cpp-zephyr-ota")
+    path = DTS / "cpp_board.dts"
+    with pytest.raises(InputError) as e:
+        load_devicetree(path)
+    assert str(e.value) == f"{path}: has C preprocessor directives and no cpp was found"
+    assert e.value.hint == "install cpp, or pass the build's zephyr/zephyr.dts"

@@ -36,7 +36,7 @@ def add_sign_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-v", "--version", required=True, metavar="VERSION",
                    help="major.minor.revision+build")
     p.add_argument("--pad-sig", action="store_true",
-                   help="pad ECDSA P-256 signatures to 72 bytes (MCUboot < 1.5)")
+                   help="pad ECDSA signatures to a fixed length (MCUboot < 1.5)")
     p.add_argument("-H", "--header-size", type=_int, required=True, help="header size")
     p.add_argument("--pad-header", action="store_true",
                    help="prepend --header-size bytes for the header")
@@ -158,7 +158,12 @@ def signer_from_args(args: argparse.Namespace) -> Any:
             raise InputError(f"{args.fix_sig}: expected a base64 signature") from e
         return FixedSignature(sig, load_public_key(args.fix_sig_pubkey))
     if args.fix_sig_pubkey:
-        raise UsageError("--fix-sig-pubkey needs --fix-sig")
+        if not args.vector_to_sign:
+            raise UsageError("--fix-sig-pubkey needs --fix-sig or --vector-to-sign")
+        from zephyr_ota.image.build import FixedSignature
+
+        # --vector-to-sign: the public key only decides the hash algorithm
+        return FixedSignature(b"", load_public_key(args.fix_sig_pubkey))
     return load_private_key(args.key) if args.key else None
 
 

@@ -314,7 +314,8 @@ def _boot_from_options(args: argparse.Namespace, config: Any, trusted: tuple[Pat
     if sig is None:
         return None
     key_type = KeyType(sig)
-    where = "--signature-type" if args.signature_type else config.where("mcuboot.signature_type")
+    where = ("--signature-type" if args.signature_type
+             else f"{config.where('mcuboot.signature_type')}: mcuboot.signature_type")
     mc = config.mcuboot if config is not None else None
     return BootKeyConfig(signature=signature_choice(key_type),
                          rsa_len=3072 if key_type is KeyType.RSA3072 else 2048,
@@ -331,15 +332,16 @@ def _check_request(args: argparse.Namespace) -> Any:
     config = _config(args, check_files=True)
     release = args.release or bool(config and config.release)
     build = Path(args.build_dir) if args.build_dir else None
-    signing = Path(args.key) if args.key else None
+    signing: Any = (args.key if args.key.startswith("pkcs11:") else Path(args.key)) \
+        if args.key else None
     encryption = Path(args.encryption_key) if args.encryption_key else None
     trusted = tuple(Path(t) for t in args.trusted)
     if config is not None:
-        if signing is None and config.keys.signing and not config.keys.signing.startswith(
-                ("pkcs11:", "cmd:")):
-            signing = Path(config.keys.signing)
+        spec = config.keys.signing
+        if signing is None and spec and not spec.startswith("cmd:"):
+            signing = spec if spec.startswith("pkcs11:") else Path(spec)
         encryption = encryption or config.keys.encryption
-        if not trusted and signing:
+        if not trusted and isinstance(signing, Path):
             trusted = (signing, *config.keys.trusted)
     keys_dir = _keys_dir(args, config)
     if signing is None and build is None and (keys_dir / INDEX).is_file():
@@ -363,14 +365,14 @@ def check_handler(args: argparse.Namespace) -> int:
     for finding in report.findings:
         if finding not in errors:
             (log.warning if finding in report.warnings else log.info)(finding.message)
-    for finding in errors[1:]:
+    for finding in errors[:-1]:  # the last one leaves through the error door, in order
         log.error(finding.message)
     if not errors:
         log.info("keys check: %d warning(s), no errors%s", len(report.warnings),
                  " (release mode)" if report.release else "")
         return 0
-    first = errors[0]
+    last = errors[-1]
     kind = {audit.KEY_NOT_TRUSTED: KeyMismatchError, audit.SIGNING_TYPE: KeyMismatchError,
             audit.ENCRYPTION_TYPE: KeyMismatchError,
-            audit.PRIVATE_IN_LIST: KeyFileError}.get(first.code, PolicyError)
-    raise kind(first.message, hint=first.hint)
+            audit.PRIVATE_IN_LIST: KeyFileError}.get(last.code, PolicyError)
+    raise kind(last.message, hint=last.hint)

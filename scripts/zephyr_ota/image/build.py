@@ -42,8 +42,9 @@ SIG_TLV = {KeyType.RSA2048: TlvType.RSA2048_PSS, KeyType.RSA3072: TlvType.RSA307
            KeyType.ED25519: TlvType.ED25519}
 HASH_TLV = {HashAlg.SHA256: TlvType.SHA256, HashAlg.SHA384: TlvType.SHA384,
             HashAlg.SHA512: TlvType.SHA512}
-# imgtool keys/ecdsa.py sig_len: --pad-sig pads P-256 DER signatures to 72 bytes.
-ECDSA_P256_PADDED_SIG = 72
+# imgtool keys/ecdsa.py sig_len: --pad-sig pads DER signatures with zeros to
+# these lengths (for MCUboot < 1.5).
+ECDSA_PADDED_SIG = {KeyType.ECDSA_P256: 72, KeyType.ECDSA_P384: 103}
 
 
 @dataclass(frozen=True)
@@ -214,8 +215,9 @@ def _signature(request: SignRequest, signer: Signer, digest: bytes, hash_alg: Ha
         if not ok:
             raise UsageError("--fix-sig: the signature does not verify with --fix-sig-pubkey "
                              "over this image")
-    if request.pad_sig and signer.public.key_type is KeyType.ECDSA_P256:
-        sig += bytes(max(0, ECDSA_P256_PADDED_SIG - len(sig)))
+    padded = ECDSA_PADDED_SIG.get(signer.public.key_type)
+    if request.pad_sig and padded:
+        sig += bytes(max(0, padded - len(sig)))
     return sig
 
 
@@ -271,11 +273,8 @@ def sign_image(request: SignRequest, firmware: Any, signer: Signer | None,
     tlvs = _unprotected(request, signer, hash_alg, digest, sig)
     aes_key = None
     if encryption is not None and scheme is not None:
-        aes_key = encryption.aes_key or enc.new_aes_key(request.encrypt_keylen)
-        if len(aes_key) * 8 != request.encrypt_keylen:
-            raise UsageError(f"AES key of {len(aes_key)} bytes does not fit "
-                             f"--encrypt-keylen {request.encrypt_keylen}")
-        tlvs.append(enc.wrap_key(encryption.public_key, scheme, aes_key))
+        aes_key, key_tlv = _wrap_new_key(request, encryption, scheme)
+        tlvs.append(key_tlv)
     parts = ImageParts(head=header.pack() + src.header_fill, body=src.body,
                        enc_pad=src.enc_pad, tail=prot_area + encode_area(tlvs, protected=False),
                        aes_key=None if request.clear else aes_key)
@@ -288,6 +287,16 @@ def sign_image(request: SignRequest, firmware: Any, signer: Signer | None,
                        image_size=parts.size, trailer_size=spec.size,
                        slot_size=request.slot_size, padded=request.padded,
                        encrypted_body=parts.aes_key is not None, base_address=base)
+
+
+def _wrap_new_key(request: SignRequest, encryption: Encryption,
+                  scheme: enc.EncScheme) -> tuple[bytes, Tlv]:
+    """A fresh AES key (or the fixed test key) and its key-transport TLV."""
+    aes_key = encryption.aes_key or enc.new_aes_key(request.encrypt_keylen)
+    if len(aes_key) * 8 != request.encrypt_keylen:
+        raise UsageError(f"AES key of {len(aes_key)} bytes does not fit "
+                         f"--encrypt-keylen {request.encrypt_keylen}")
+    return aes_key, enc.wrap_key(encryption.public_key, scheme, aes_key)
 
 
 def _trailer_spec(request: SignRequest, encrypting: bool, tlvs: list[Tlv]) -> TrailerSpec:

@@ -105,6 +105,13 @@ PROTECTED_TLVS = (TlvType.DEPENDENCY, TlvType.SEC_CNT, TlvType.BOOT_RECORD,
                   TlvType.COMP_DEC_SIZE, TlvType.UUID_VID, TlvType.UUID_CID)
 
 
+# image_validate.c allowed_unprot_tlvs: with MCUBOOT_USE_TLV_ALLOW_LIST (the
+# Zephyr default) any other TLV outside the protected area fails the image.
+# 0x21 is the retired ECDSA224 type, still on the list.
+ALLOWED_UNPROTECTED = frozenset((TlvType.KEYHASH, TlvType.PUBKEY, *HASH_TLVS, *SIGNATURE_TLVS,
+                                 0x21, TlvType.SIG_PURE, *ENCRYPTION_TLVS))
+
+
 def tlv_name(kind: int) -> str:
     """A TLV type's name for humans, or its number for vendor TLVs."""
     try:

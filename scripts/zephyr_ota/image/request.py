@@ -60,7 +60,7 @@ class SignRequest:
     vid: str | None = None                      # --vid
     cid: str | None = None                      # --cid
     vector_to_sign: str | None = None           # --vector-to-sign payload|digest
-    pad_sig: bool = False                       # --pad-sig (ECDSA P-256 to 72 bytes)
+    pad_sig: bool = False                       # --pad-sig (ECDSA DER padded with zeros)
     endian: str = "little"                      # -e/--endian: only little is supported
     compression: str = "disabled"               # --compression: not supported
 

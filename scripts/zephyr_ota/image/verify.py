@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from zephyr_ota.errors import OtaError
-from zephyr_ota.image.constants import ENCRYPTION_TLVS, HASH_TLVS, ImageFlag, TlvType
+from zephyr_ota.image.constants import (
+    ALLOWED_UNPROTECTED,
+    ENCRYPTION_TLVS,
+    HASH_TLVS,
+    ImageFlag,
+    TlvType,
+)
 from zephyr_ota.image.encrypt import AesCtrStream, unwrap_key
 from zephyr_ota.image.parse import ParsedImage, load_image_bytes, parse_image
 from zephyr_ota.image.version import ImageVersion
@@ -58,6 +64,13 @@ def _fail(img: ParsedImage | None, what: str, message: str, **kw: Any) -> Verify
     where = img.where if img is not None else "image"
     version = img.header.version if img is not None else None
     return VerifyResult(False, f"{where}: {what}: {message}", what, version=version, **kw)
+
+
+def _check_unprotected(img: ParsedImage) -> None:
+    for tlv in img.tlvs:
+        if tlv.kind not in ALLOWED_UNPROTECTED:
+            raise _Failure("structure", f"TLV area: {tlv.name} is not allowed outside the "
+                                        "protected area (image_validate.c allowed_unprot_tlvs)")
 
 
 def _hash_tlv(img: ParsedImage) -> tuple[HashAlg, bytes] | str:
@@ -173,6 +186,7 @@ def verify_image(image: ParsedImage | bytes, key: PublicKey | None = None,
     img: ParsedImage | None = None
     try:
         img = image if isinstance(image, ParsedImage) else parse_image(bytes(image), where)
+        _check_unprotected(img)
         found = _hash_tlv(img)
         if isinstance(found, str):
             raise _Failure("hash", found)

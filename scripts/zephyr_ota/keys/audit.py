@@ -1,7 +1,7 @@
 """The findings of ``keys check``: pure functions over plain facts.
 
 Entry points: ``KeyFacts`` (what is known about one key file, no secrets),
-``key_facts(path, role, password=None)`` (reads one), ``AuditInput`` ->
+``key_facts(path, password=None)`` (reads one), ``signer_facts(uri)``, ``AuditInput`` ->
 ``audit(request) -> AuditReport`` (every check below), and the single
 checks ``check_published``, ``check_permissions``, ``check_signing_type``,
 ``check_encryption_type``, ``check_trusted_list``, ``check_key_match``.
@@ -96,13 +96,24 @@ def key_facts(path: str | os.PathLike[str], password: bytes | None = None) -> Ke
     """Read the facts of one key file (a private key needs its password if encrypted)."""
     from zephyr_ota.fileio import read_input
     from zephyr_ota.keys import load_public_key
-    from zephyr_ota.keys.devkeys import spki_der
+    from zephyr_ota.keys.devkeys import spki_from_pem
 
     data = read_input(path, "key file")
     pub = load_public_key(path, password)
     mode = stat.S_IMODE(os.stat(path).st_mode)
     return KeyFacts(path=str(path), key_type=pub.key_type, has_private=holds_private_key(data),
-                    spki=spki_der(pub.crypto_key), boot_bytes=pub.public_bytes(), mode=mode)
+                    spki=spki_from_pem(pub.public_pem()), boot_bytes=pub.public_bytes(), mode=mode)
+
+
+def signer_facts(spec: str) -> KeyFacts:
+    """Facts of a key that is not a file (``pkcs11:`` URI, ``cmd:`` signer
+    with its public key): no private material here, no file mode."""
+    from zephyr_ota.keys.devkeys import spki_from_pem
+    from zephyr_ota.keys.external import load_signer
+
+    pub = load_signer(spec).public
+    return KeyFacts(path=spec.split("?", 1)[0], key_type=pub.key_type, has_private=False,
+                    spki=spki_from_pem(pub.public_pem()), boot_bytes=pub.public_bytes())
 
 
 def holds_private_key(data: bytes) -> bool:
@@ -153,7 +164,7 @@ def check_signing_type(key: KeyFacts, boot: BootKeyConfig) -> Finding | None:
         return None
     return Finding(SIGNING_TYPE, Severity.ERROR,
                    f"{key.path}: signing key is {key.key_type.value}, but MCUboot verifies "
-                   f"{expected.value} ({boot.source}: BOOT_SIGNATURE_TYPE_{boot.signature})")
+                   f"{expected.value} ({boot.source})")
 
 
 def check_encryption_type(key: KeyFacts, boot: BootKeyConfig) -> Finding | None:
@@ -249,7 +260,7 @@ class CheckRequest:
     build directory says (from ota.yml or options)."""
 
     build_dir: Path | None = None
-    signing: Path | None = None
+    signing: Path | str | None = None   # a file, or a pkcs11: URI
     encryption: Path | None = None
     trusted: tuple[Path, ...] = ()
     boot: BootKeyConfig | None = None
@@ -270,7 +281,9 @@ def check_keys(request: CheckRequest) -> AuditReport:
         raise InputError("keys check: no key to check",
                          hint="give -d BUILD_DIR, --keys-dir, --key or an ota.yml with keys")
 
-    def facts(path: Path) -> KeyFacts:
+    def facts(path: Path | str) -> KeyFacts:
+        if isinstance(path, str) and path.startswith("pkcs11:"):
+            return signer_facts(path)
         return key_facts(path, request.password)
 
     cache = {p: facts(p) for p in {*trusted, *(x for x in (signing, encryption) if x)}}

@@ -12,7 +12,7 @@ one of them accepts anyone's firmware.
 hashes only. Entry points: ``published_keys()``, ``find_published(spki_der)``
 (by the DER SubjectPublicKeyInfo of any key), ``find_published_all``,
 ``find_published_hash(digest)``
-(by a KEYHASH TLV value or SPKI hash), ``spki_der(crypto_public_key)``.
+(by a KEYHASH TLV value or SPKI hash), ``spki_der(crypto_public_key)``, ``spki_from_pem(pem)``.
 """
 
 from __future__ import annotations
@@ -75,6 +75,14 @@ def spki_der(crypto_public_key: Any) -> bytes:
     return bytes(crypto_public_key.public_bytes(
         encoding=serialization.Encoding.DER,
         format=serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
+def spki_from_pem(pem: bytes) -> bytes:
+    """DER SubjectPublicKeyInfo inside a ``PUBLIC KEY`` PEM (its base64 body)."""
+    import base64
+
+    body = b"".join(line for line in pem.strip().splitlines() if not line.startswith(b"-----"))
+    return base64.b64decode(body)
 
 
 def find_published(spki: bytes) -> PublishedKey | None:

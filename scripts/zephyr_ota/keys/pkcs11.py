@@ -112,7 +112,7 @@ def unquote_bytes(text: str) -> bytes:
     return unquote_to_bytes(text)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _library(module_path: str) -> Any:
     try:
         import pkcs11

@@ -127,10 +127,10 @@ def open_store(keys_dir: Path) -> KeyStore:
                          hint="create one with 'zephyr-ota keys init'")
     try:
         data = json.loads(read_input(index, "keys index"))
+        trusted = [_key_from_json(k) for k in data.get("trusted", ())]
         return KeyStore(dir=keys_dir, signing=_key_from_json(data.get("signing")),
                         encryption=_key_from_json(data.get("encryption")),
-                        trusted=tuple(_key_from_json(k) for k in data.get("trusted", ())
-                                      if k))  # type: ignore[misc]
+                        trusted=tuple(k for k in trusted if k is not None))
     except (ValueError, KeyError, TypeError) as e:
         raise InputError(f"{index}: corrupt keys index: {e}") from e
 

@@ -163,6 +163,9 @@ def _storage(req: PlanRequest, flash: FlashGeometry, boot_end: int,
         size = max(DEFAULT_STORAGE, 2 * ref) if not mixed else 2 * ref
         notes.append(f"storage_partition: {size:#x} bytes by default (settings: at least two "
                      "sectors, 32 KiB as on Zephyr's nRF boards)")
+    if size >= flash.size - boot_end:
+        raise LayoutError(f"{flash.name}: storage of {size:#x} bytes leaves no room for image "
+                          f"slots in {flash.size - boot_end:#x} bytes after MCUboot")
     if mixed:
         end = _round_up(bounds, boot_end + size)
         notes.append("storage_partition: placed after MCUboot, in the small sectors of a "

@@ -65,10 +65,14 @@ def _scratch_sectors(shape: SlotShape, sector: int, notes: list[str]) -> int:
         if shape.scratch_size:
             raise UsageError(f"--scratch-size: mode {shape.mode.value} has no scratch area")
         return 0
+    largest = max(sector, shape.secondary.erase_block if shape.secondary else 0)
     if shape.scratch_size is None:
-        notes.append(f"scratch_partition: one sector ({sector:#x}), the largest sector of the "
+        notes.append(f"scratch_partition: {largest:#x} bytes, the largest sector of the "
                      "slots (swap_scratch.c boot_slots_compatible: scratch must hold it)")
-        return 1
+        return largest // sector
+    if shape.scratch_size < largest:
+        raise UsageError(f"--scratch-size: expected at least the largest slot sector "
+                         f"{largest:#x}, got {shape.scratch_size:#x}")
     count = -(-shape.scratch_size // sector)
     if count * sector != shape.scratch_size:
         notes.append(f"scratch_partition: rounded up from {shape.scratch_size:#x} to "
@@ -126,6 +130,9 @@ def shape_slots(shape: SlotShape) -> tuple[tuple[Partition, ...], list[str]]:
         _check_secondary(shape, sector)
     per = (count - scratch) // shape.images
     primary, secondary = _pair_sectors(shape.mode, per, external)
+    if external and shape.secondary is not None and shape.secondary.erase_block > sector:
+        unit = shape.secondary.erase_block // sector     # slots in whole external sectors
+        primary = secondary = primary // unit * unit
     if min(primary, secondary) < 2:
         raise LayoutError(f"{shape.flash.name}: {count} sectors of {sector:#x} are too few for "
                           f"{shape.images} image pair(s) in {shape.mode.value}")

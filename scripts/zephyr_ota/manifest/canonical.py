@@ -23,6 +23,7 @@ No whitespace is written anywhere, and no trailing newline.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from zephyr_ota.errors import InputError
@@ -31,6 +32,7 @@ from zephyr_ota.errors import InputError
 # in a binary64 reader, and JCS formats numbers as binary64.
 MAX_SAFE_INTEGER = 2**53 - 1
 
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n",
             "\r": "\\r", "\t": "\\t"}
 
@@ -106,13 +108,9 @@ def _emit_array(value: Sequence[object], out: list[str], path: str) -> None:
 
 
 def _quote(text: str) -> str:
-    parts = ['"']
-    for ch in text:
-        if ch in _ESCAPES:
-            parts.append(_ESCAPES[ch])
-        elif ch < " ":
-            parts.append(f"\\u{ord(ch):04x}")
-        else:
-            parts.append(ch)
-    parts.append('"')
-    return "".join(parts)
+    return '"' + _NEEDS_ESCAPE.sub(_escape, text) + '"'
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    return _ESCAPES.get(ch) or f"\\u{ord(ch):04x}"

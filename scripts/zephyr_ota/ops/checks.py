@@ -69,15 +69,16 @@ def check_encryption_key(plan: ImagePlan, enc_public: Any, signer: Any) -> None:
     """The encryption key against MCUboot's configuration and the signature type."""
     if plan.encryption is None or enc_public is None:
         return
-    from zephyr_ota.image.encrypt import check_pairing, scheme_for
+    from zephyr_ota.image.encrypt import check_pairing, describe_key, scheme_for
 
     key_src = plan.encryption.key.source
-    scheme = scheme_for(getattr(enc_public, "crypto_key", enc_public), where=key_src)
+    crypto_key = getattr(enc_public, "crypto_key", enc_public)
+    scheme = scheme_for(crypto_key, where=key_src)
     built = plan.encryption.mcuboot_type
     if built is not None and scheme.value not in _MCUBOOT_SCHEMES.get(built, ()):
         raise KeyMismatchError(
             f"{key_src}: encryption key: expected a key for MCUboot's "
-            f"CONFIG_BOOT_ENCRYPT_{built}, got a {scheme.key_type.value} key ({scheme.value})",
+            f"CONFIG_BOOT_ENCRYPT_{built}, got {describe_key(crypto_key)} ({scheme.value})",
             hint="give the public half of the device's encryption key MCUboot was built with")
     check_pairing(signer.public.key_type, scheme, False)
 

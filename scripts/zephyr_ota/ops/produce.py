@@ -28,7 +28,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from zephyr_ota.errors import SlotOverflowError
+from zephyr_ota.errors import LayoutError, SlotOverflowError
 from zephyr_ota.ops.checks import check_header_size, check_link_address
 from zephyr_ota.ops.resolve import ImagePlan
 from zephyr_ota.ops.staging import Staging
@@ -104,7 +104,12 @@ def compute_plan_budget(plan: ImagePlan, scheme: str | None) -> Any:
         plan.layout, plan.mode.value, plan.image_index, max_align=plan.max_align.value,
         max_img_sectors=plan.max_sectors.value, encryption=enc,
         header_size=plan.header_size.value, **options)
-    return compute_budget(req)
+    try:
+        return compute_budget(req)
+    except LayoutError as e:
+        raise LayoutError(f"image {plan.image_index} ({plan.name}): {e.message} "
+                          f"[mode from {plan.mode.source}; max sectors from "
+                          f"{plan.max_sectors.source}]", hint=e.hint) from e
 
 
 def _sign_request(plan: ImagePlan, budget: Any, pad_header: bool, **extra: Any) -> Any:

@@ -226,9 +226,10 @@ def _code_address(app: Any) -> int:
     return (base or 0) + part.offset
 
 
-def _write_block(layout: Layout, part: Partition, source: str) -> Resolved[int]:
-    flash = layout.flash(part.flash)
-    return Resolved(flash.write_block, f"{flash.source or source}: write-block-size")
+def _write_block(dts: Any, part: Partition, source: str) -> Resolved[int]:
+    flash = dts.layout.flash(part.flash)
+    where = dts.flash_sources.get(flash.name, {}).get("write_block")
+    return Resolved(flash.write_block, str(where) if where else f"{source}: write-block-size")
 
 
 def _align(req: SignBuildRequest, wb: Resolved[int]) -> tuple[Resolved[int], Resolved[int]]:
@@ -293,7 +294,8 @@ def _image(req: SignBuildRequest, build: Any, app: Any, config: Any) -> ImagePla
     header, rom_start = _header(req, app)
     slot = first_of("slot size", (req.overrides.slot_size, "--slot-size"),
                     (primary.size, f"{part_src} size"))
-    align, max_align = _align(req, _write_block(layout, primary, part_src))
+    dts = build.mcuboot_devicetree or app.devicetree
+    align, max_align = _align(req, _write_block(dts, primary, part_src))
     assert slot is not None
     return ImagePlan(
         app=app, layout=layout, primary=primary, secondary=secondary,
@@ -305,7 +307,7 @@ def _image(req: SignBuildRequest, build: Any, app: Any, config: Any) -> ImagePla
         encryption=_encryption(req, build, app, config))
 
 
-def _signing_key(req: SignBuildRequest, build: Any, config: Any) -> Resolved[str]:
+def signing_key_of(req: SignBuildRequest, build: Any, config: Any) -> Resolved[str]:
     value, where = _cfg(config, "keys.signing")
     cands: list[tuple[Any, str]] = [(req.key, "-k/--key"), (value, where)]
     lists = [build.sysbuild_config.signature_keys if build.sysbuild_config else (),
@@ -321,7 +323,7 @@ def _signing_key(req: SignBuildRequest, build: Any, config: Any) -> Resolved[str
     return Resolved(str(found.value), found.source)
 
 
-def _trusted(req: SignBuildRequest, build: Any) -> tuple[tuple[Path, str], ...]:
+def trusted_key_files(req: SignBuildRequest, build: Any) -> tuple[tuple[Path, str], ...]:
     """The key files the bootloader trusts, each with its source."""
     if req.trusted_keys:
         return tuple((p, f"--trusted-key {p}") for p in req.trusted_keys)
@@ -334,13 +336,13 @@ def _trusted(req: SignBuildRequest, build: Any) -> tuple[tuple[Path, str], ...]:
                  for n, r in enumerate(refs, start=1))
 
 
-def _manifest_key(req: SignBuildRequest, config: Any) -> Resolved[str] | None:
+def manifest_key_of(req: SignBuildRequest, config: Any) -> Resolved[str] | None:
     value, where = _cfg(config, "manifest.key")
     return first_of("manifest key", (req.manifest_key, "--manifest-key"),
                     (None if value is None else str(value), where))
 
 
-def _out_dir(req: SignBuildRequest, build: Any, config: Any) -> Path:
+def out_dir_of(req: SignBuildRequest, build: Any, config: Any) -> Path:
     value, _ = _cfg(config, "outputs.dir")
     return Path(req.out_dir or value or build.app.zephyr_dir)
 
@@ -351,6 +353,6 @@ def resolve_release(req: SignBuildRequest, build: Any, config: Any) -> ReleasePl
         log.warning("%s: no mcuboot domain in domains.yaml: the key and mode checks use "
                     "sysbuild's configuration only", build.path)
     images = tuple(_image(req, build, app, config) for app in build.apps)
-    return ReleasePlan(build=build, config=config, out_dir=_out_dir(req, build, config),
-                       images=images, signing_key=_signing_key(req, build, config),
-                       trusted_keys=_trusted(req, build), manifest_key=_manifest_key(req, config))
+    return ReleasePlan(build=build, config=config, out_dir=out_dir_of(req, build, config),
+                       images=images, signing_key=signing_key_of(req, build, config),
+                       trusted_keys=trusted_key_files(req, build), manifest_key=manifest_key_of(req, config))

@@ -28,6 +28,7 @@ from typing import Any
 
 from zephyr_ota.ops.checks import (
     check_encryption_key, check_previous, check_signing_key)
+from zephyr_ota.ops.provenance import Resolved
 from zephyr_ota.ops.produce import ImageJob, ProducedImage, produce_image
 from zephyr_ota.ops.release import ManifestInputs, build_release_manifest, manifest_signing_key
 from zephyr_ota.ops.requests import SignBuildRequest
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 MERGED_NAME = "merged.hex"
 
 
-def _load_config(req: SignBuildRequest, build: Any) -> Any:
+def load_project_config(req: SignBuildRequest, build: Any) -> Any:
     from zephyr_ota.config.loader import find_ota_config, load_ota_config
 
     path = req.config
@@ -54,9 +55,19 @@ def _load_config(req: SignBuildRequest, build: Any) -> Any:
 
 
 def _load_signer(plan: ReleasePlan) -> Any:
+    """The signing key; with SOURCE_DATE_EPOCH set (a reproducible build) ECDSA
+    key files sign deterministically (RFC 6979), so a rebuild gives identical
+    images and manifest. Encrypted images still differ: each gets a fresh AES key."""
+    import dataclasses
+    import os
+
     from zephyr_ota.keys.external import load_signer
 
-    return load_signer(plan.signing_key.value)
+    signer = load_signer(plan.signing_key.value)
+    if os.environ.get("SOURCE_DATE_EPOCH") and dataclasses.is_dataclass(signer) and \
+            hasattr(signer, "deterministic"):
+        signer = dataclasses.replace(signer, deterministic=True)
+    return signer
 
 
 def _load_enc_key(image: ImagePlan) -> Any:
@@ -119,12 +130,22 @@ def _image_result(m: ProducedImage, trusted_by: str) -> ImageResult:
     b = m.budget
     return ImageResult(
         name=m.plan.name, domain=m.plan.app.domain, image_index=m.plan.image_index,
-        parameters=m.plan.parameters(),
+        parameters=_parameters(m),
         budget=BudgetFacts(b.mode.value, b.slot_size, b.trailer_size, b.spare_sector,
                            b.max_image_size, m.primary.image_size),
         trusted_by=trusted_by, encrypted=m.secondary is not None,
         version=str(m.plan.version.value), security_counter=_sec(m),
         image_hash=m.primary.digest.hex())
+
+
+def _parameters(m: ProducedImage) -> tuple[tuple[str, Resolved[object]], ...]:
+    """The plan's rows, with CONFIG_BOOT_MAX_IMG_SECTORS_AUTO shown as the count it gives."""
+    rows = []
+    for name, value in m.plan.parameters():
+        if name == "max sectors" and value.value is None:
+            value = Resolved(m.budget.max_img_sectors, f"{value.source} (largest slot's sectors)")
+        rows.append((name, value))
+    return tuple(rows)
 
 
 def _sec(m: ProducedImage) -> int | None:
@@ -172,7 +193,7 @@ def sign_build(req: SignBuildRequest) -> SignBuildResult:
     from zephyr_ota.zephyr.builddir import read_build_dir
 
     build = read_build_dir(req.build_dir)
-    config = _load_config(req, build)
+    config = load_project_config(req, build)
     plan = resolve_release(req, build, config)
     release = req.release or bool(getattr(config, "release", False))
     signer = _load_signer(plan)

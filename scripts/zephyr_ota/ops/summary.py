@@ -16,11 +16,20 @@ from zephyr_ota.ops.results import ImageResult, SignBuildResult, VerifyBuildResu
 
 
 def _value(value: object) -> str:
+    if value is None:
+        return "none"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
         return f"{value:#x} ({value})" if value >= 0x100 else str(value)
     return str(getattr(value, "value", value))
+
+
+def _json_value(value: object) -> object:
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    inner = getattr(value, "value", None)
+    return inner if isinstance(inner, (int, str)) else str(value)
 
 
 def _image_lines(image: ImageResult) -> list[str]:
@@ -64,9 +73,7 @@ def _image_json(image: ImageResult) -> dict[str, Any]:
         "version": image.version, "security_counter": image.security_counter,
         "encrypted": image.encrypted, "image_hash": image.image_hash,
         "trusted_by": image.trusted_by,
-        "parameters": {name: {"value": getattr(r.value, "value", r.value)
-                              if not isinstance(r.value, (int, str, bool)) else r.value,
-                              "source": r.source}
+        "parameters": {name: {"value": _json_value(r.value), "source": r.source}
                        for name, r in image.parameters},
         "budget": {"mode": b.mode, "slot_size": b.slot_size, "trailer_size": b.trailer_size,
                    "spare_sector": b.spare_sector, "max_image_size": b.max_image_size,

@@ -210,11 +210,14 @@ def _encrypt_type(kconfig: KconfigFile) -> Val[str | None]:
 
 
 def _max_sectors(kconfig: KconfigFile) -> Val[int | None]:
-    # BOOT_MAX_IMG_SECTORS "depends on !BOOT_MAX_IMG_SECTORS_AUTO" (default 128).
-    if "CONFIG_BOOT_MAX_IMG_SECTORS" in kconfig:
-        return _int(kconfig, "CONFIG_BOOT_MAX_IMG_SECTORS", None)
+    """None when MCUboot computes it (CONFIG_BOOT_MAX_IMG_SECTORS_AUTO, default y):
+    BOOT_MAX_IMG_SECTORS "depends on !BOOT_MAX_IMG_SECTORS_AUTO", so a fixed
+    value next to AUTO=y is not what the bootloader uses (issue 8)."""
     if kconfig.flag("CONFIG_BOOT_MAX_IMG_SECTORS_AUTO"):
         return Val(None, kconfig.source("CONFIG_BOOT_MAX_IMG_SECTORS_AUTO"))
+    value = kconfig.integer("CONFIG_BOOT_MAX_IMG_SECTORS")
+    if value is not None:
+        return Val(value, kconfig.source("CONFIG_BOOT_MAX_IMG_SECTORS"))
     return Val(128, Source(f"{kconfig.path} (CONFIG_BOOT_MAX_IMG_SECTORS absent: Kconfig default 128)"))
 
 

@@ -4,9 +4,11 @@ The only module importing dtlib. Entry points:
 
 - ``load_devicetree(path, geometry=None, kconfig=None, include_path=()) -> DevicetreeInfo``
   parses a build's ``zephyr/zephyr.dts`` (already preprocessed) or a board
-  ``.dts`` whose includes are dtc-style ``/include/``. C-preprocessor
-  ``#include``/``#define`` is not run: such a file is refused with a hint
-  to use the build's ``zephyr.dts``.
+  ``.dts``: dtc-style ``/include/`` is handled by dtlib; a file with C
+  preprocessor directives (``#include``, ``#define``) is run through ``cpp``
+  first, as Zephyr's dts.cmake does (include dirs: the file's folder,
+  ``include_path``, and Zephyr's ``include``/``dts`` folders when ZEPHYR_BASE
+  is set). Without a ``cpp`` such a file is refused with a hint.
 - ``image_pairs(layout)`` -> the (primary, secondary) slots per image.
 
 Partitions are read in the three styles Zephyr uses (``PartitionStyle``):
@@ -29,7 +31,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,28 +103,61 @@ class DevicetreeInfo:
         return max(set(tops), key=tops.count) if tops else None
 
 
+def zephyr_include_dirs() -> tuple[Path, ...]:
+    """Include folders Zephyr's dts.cmake gives cpp, when ZEPHYR_BASE is set."""
+    base = os.environ.get("ZEPHYR_BASE")
+    if not base:
+        return ()
+    root = Path(base)
+    dirs = [root / "include", root / "include" / "zephyr", root / "dts" / "common", root / "dts"]
+    if (root / "dts").is_dir():
+        dirs += sorted(p for p in (root / "dts").iterdir() if p.is_dir())
+    return tuple(d for d in dirs if d.is_dir())
+
+
+def _preprocess(path: Path, include_path: tuple[str, ...], out: Path) -> None:
+    """Run the C preprocessor as Zephyr does (cmake/modules/dts.cmake), keeping
+    line markers so dtlib's errors still name the original file and line."""
+    cpp = shutil.which(os.environ.get("CPP", "cpp"))
+    if cpp is None:
+        raise InputError(f"{path}: has C preprocessor directives and no cpp was found",
+                         hint="install cpp, or pass the build's zephyr/zephyr.dts")
+    dirs = [path.parent, *map(Path, include_path), *zephyr_include_dirs()]
+    cmd = [cpp, "-x", "assembler-with-cpp", "-nostdinc", "-undef", "-D__DTS__", "-E",
+           *[f"-I{d}" for d in dirs], str(path), "-o", str(out)]
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if res.returncode != 0:
+        lines = [ln for ln in res.stderr.splitlines() if "error" in ln] or res.stderr.splitlines()
+        raise InputError(lines[0].strip() if lines else f"{path}: cpp failed ({res.returncode})")
+
+
 def parse_dts(path: str | Path, include_path: tuple[str, ...] = ()) -> Any:
-    """dtlib.DT for ``path``; parse errors become ``InputError`` naming file:line."""
+    """dtlib.DT for ``path``; parse errors become ``InputError`` naming file:line.
+
+    A file with C preprocessor directives (a board ``.dts`` with ``#include``)
+    is first run through ``cpp`` when one is installed.
+    """
     dtlib = _dtlib()
+    path = Path(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError as e:
         raise InputError(f"{path}: devicetree file not found") from e
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"{path}: cannot read devicetree: {e}") from e
-    m = _CPP.search(text)
-    if m:
-        line = text.count("\n", 0, m.start()) + 1
-        raise InputError(f"{path}:{line}: C preprocessor directive #{m.group(1)}; "
-                         "expected a preprocessed devicetree",
-                         hint="pass the build's zephyr/zephyr.dts (or -d BUILD_DIR)")
-    try:
-        return dtlib.DT(str(path), include_path=include_path)
-    except dtlib.DTError as e:
-        msg = str(e)
-        raise InputError(msg if msg.startswith(str(path)) else f"{path}: {msg}") from e
-    except OSError as e:
-        raise InputError(f"{path}: {e.strerror}: {e.filename}") from e
+    with tempfile.TemporaryDirectory(prefix="zephyr-ota-dts-") as tmp:
+        source = path
+        if _CPP.search(text):
+            source = Path(tmp) / path.name
+            _preprocess(path, include_path, source)
+        try:
+            return dtlib.DT(str(source), include_path=(str(path.parent), *include_path))
+        except dtlib.DTError as e:
+            msg = str(e)
+            located = msg.startswith(str(path)) or re.match(r"\S+:\d+ ", msg)
+            raise InputError(msg if located else f"{path}: {msg}") from e
+        except OSError as e:
+            raise InputError(f"{path}: {e.strerror}: {e.filename}") from e
 
 
 def partition_style(node: Any) -> str | None:
