@@ -143,3 +143,26 @@ def test_verify_wrong_key_and_missing_file(work, ota, tmp_path: Path, keys) -> N
     run = ota("verify", "-k", work["ed_pub"], tmp_path / "nope.bin")
     assert run.rc == 1
     assert run.err.splitlines() == [f"zephyr-ota: error: {tmp_path / 'nope.bin'}: image not found"]
+
+
+def test_protected_only_tlv_outside_protected_area_fails() -> None:
+    import hashlib
+
+    from zephyr_ota.image.constants import ImageFlag, TlvType
+    from zephyr_ota.image.header import ImageHeader
+    from zephyr_ota.image.tlv import Tlv, encode_area
+    from zephyr_ota.image.verify import verify_image
+    from zephyr_ota.image.version import ImageVersion
+
+    body = b"\x01" * 64
+    head = ImageHeader(0, 32, 0, len(body), ImageFlag(0), ImageVersion(1)).pack()
+    digest = hashlib.sha256(head + body).digest()
+    good = head + body + encode_area([Tlv(TlvType.SHA256, digest)], protected=False)
+    assert verify_image(good)
+    assert "signature not checked (no key given)" in verify_image(good).message
+    bad = head + body + encode_area([Tlv(TlvType.SHA256, digest),
+                                     Tlv(TlvType.SEC_CNT, bytes(4))], protected=False)
+    result = verify_image(bad, where="x.bin")
+    assert not result and result.failed == "structure"
+    assert result.message == ("x.bin: structure: TLV area: SEC_CNT is not allowed outside the "
+                              "protected area (image_validate.c allowed_unprot_tlvs)")

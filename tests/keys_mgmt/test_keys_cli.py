@@ -289,3 +289,23 @@ def test_os_umask_does_not_matter(cli, tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert mode(tmp_path / "k" / "signing.pem") == 0o600
+
+
+def test_check_against_ota_yml_signature_type(cli, tmp_path: Path) -> None:
+    key = _pem(tmp_path / "sign.pem")
+    Path("ota.yml").write_text(f"keys:\n  signing: {key}\nmcuboot:\n  signature_type: ed25519\n")
+    r = cli("keys", "check")
+    assert r.code == 1
+    config = Path.cwd() / "ota.yml"
+    assert r.err.splitlines()[-1] == (f"zephyr-ota: error: {key}: signing key is ecdsa-p256, "
+                                      f"but MCUboot verifies ed25519 ({config}:4: "
+                                      f"mcuboot.signature_type)")
+
+
+def test_check_reports_a_missing_key_named_in_ota_yml(cli, tmp_path: Path) -> None:
+    Path("ota.yml").write_text("project: demo\nkeys:\n  signing: gone.pem\n")
+    r = cli("keys", "check")
+    assert r.code == 1
+    config = Path.cwd() / "ota.yml"
+    assert r.err == (f"zephyr-ota: error: {config}:3: keys.signing: file not found: "
+                     f"{config.parent / 'gone.pem'}\n")

@@ -23,9 +23,15 @@ def _int(text: str) -> int:
 
 
 def add_sign_arguments(p: argparse.ArgumentParser) -> None:
-    """The ``imgtool sign`` options, same names, defaults and meanings."""
+    """``INFILE OUTFILE`` and every ``imgtool sign`` option."""
     p.add_argument("infile", metavar="INFILE", help="firmware: .bin, .hex or .elf")
     p.add_argument("outfile", metavar="OUTFILE", help="image: .hex for Intel HEX, else binary")
+    add_sign_options(p)
+
+
+def add_sign_options(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """The ``imgtool sign`` options, same names, defaults and meanings (imgtool
+    2.5.0 main.py); an adapter that finds its own files can reuse these."""
     p.add_argument("-k", "--key", metavar="FILE", help="private key to sign with")
     p.add_argument("--public-key-format", choices=("hash", "full"), default="hash",
                    help="put the key's hash (default) or the full key in the image")

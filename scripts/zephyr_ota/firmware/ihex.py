@@ -46,9 +46,10 @@ class _Irregular(Exception):
 
 def row_sums(table: bytes | bytearray, rows: int, stride: int, first: int, count: int) -> bytes:
     """Per-row sums mod 256 of ``count`` columns from ``first`` of a table of
-    ``rows`` rows of ``stride`` bytes: each column is added into 32-bit lanes
-    of one big integer, so the work is a few C calls per column."""
-    lane = 2 if count * 0xFF <= 0xFFFF else 4   # wide enough that no lane carries over
+    ``rows`` rows of ``stride`` bytes: each column is added into the lanes of
+    one big integer (lanes wide enough that no lane carries into the next),
+    so the work is a few C calls per column, not a Python step per row."""
+    lane = 2 if count * 0xFF <= 0xFFFF else 4
     lanes = bytearray(lane * rows)
     total = 0
     for column in range(first, first + count):

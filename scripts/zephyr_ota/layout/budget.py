@@ -258,7 +258,6 @@ def compute_budget(req: BudgetRequest) -> Budget:
     if size <= req.header_size:
         raise LayoutError(f"{mode.value}: slot {req.primary_size:#x} leaves {size} bytes, "
                           f"not even the {req.header_size:#x}-byte header fits")
-    parts.append(("image (header + code + TLVs)", size))
     return Budget(
         mode=mode, slot_size=req.primary_size, secondary_slot_size=req.secondary_size,
         trailer_size=(trailer_info_size(req) if mode is UpgradeMode.FIRMWARE_LOADER

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zephyr_ota.errors import LayoutError, SlotOverflowError
-from zephyr_ota.ops.checks import check_header_size, check_link_address
+from zephyr_ota.ops.checks import check_link_address
 from zephyr_ota.ops.resolve import ImagePlan
 from zephyr_ota.ops.staging import Staging
 
@@ -153,7 +153,6 @@ def produce_image(job: ImageJob) -> ProducedImage:
     from zephyr_ota.image.build import sign_image
 
     plan, stage = job.plan, job.stage
-    check_header_size(plan)
     firmware = load_firmware(plan.app.firmware)
     pad_header = check_link_address(plan, firmware)
     enc = _encryption(job)

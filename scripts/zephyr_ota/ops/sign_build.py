@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from zephyr_ota.ops.checks import (
-    check_encryption_key, check_previous, check_signing_key)
+    check_encryption_key, check_header_size, check_previous, check_signing_key)
 from zephyr_ota.ops.provenance import Resolved
 from zephyr_ota.ops.produce import ImageJob, ProducedImage, produce_image
 from zephyr_ota.ops.release import ManifestInputs, build_release_manifest, manifest_signing_key
@@ -195,6 +195,8 @@ def sign_build(req: SignBuildRequest) -> SignBuildResult:
     build = read_build_dir(req.build_dir)
     config = load_project_config(req, build)
     plan = resolve_release(req, build, config)
+    for image in plan.images:
+        check_header_size(image)
     release = req.release or bool(getattr(config, "release", False))
     signer = _load_signer(plan)
     keys = _check_keys(plan, signer, release)
