@@ -38,27 +38,54 @@ SRAM_END = 0x20040000          # nRF52840: 256 KiB RAM at 0x20000000
 
 
 @dataclass(frozen=True)
+class LayoutFiles:
+    """What `zephyr-ota layout` wrote: two overlays and three Kconfig fragments."""
+
+    app_overlay: Path          # boards/<board>.overlay
+    mcuboot_overlay: Path      # MCUboot's overlay
+    app_fragment: Path         # ota-layout.conf (CONFIG_ROM_START_OFFSET, mode)
+    mcuboot_fragment: Path     # sysbuild/mcuboot.conf (mode, sector count)
+    sysbuild_fragment: Path    # sysbuild.conf (SB_CONFIG_MCUBOOT_MODE_*)
+
+    def __post_init__(self) -> None:
+        for name in ("app_overlay", "mcuboot_overlay", "app_fragment", "mcuboot_fragment",
+                     "sysbuild_fragment"):
+            if not getattr(self, name).is_file():
+                raise FileNotFoundError(f"{name}: {getattr(self, name)}: no such file")
+
+
+@dataclass(frozen=True)
 class DemoBuild:
     """Inputs of one demo build directory."""
 
     out: Path                  # the build directory to write
     board_dts: Path            # the board's final devicetree, before overlays
-    app_overlay: Path          # the layout's application overlay
-    mcuboot_overlay: Path      # the layout's MCUboot overlay
+    layout: LayoutFiles        # the layout to apply
     keys_dir: Path             # `zephyr-ota keys init` output
     firmware_hex: Path         # the application firmware (linked at 0x0)
     app_source: Path           # sample-app/
     version: str               # "1.0.0+0"
-    rom_start_offset: int      # MCUboot header size (CONFIG_ROM_START_OFFSET)
-    max_img_sectors: int       # CONFIG_BOOT_MAX_IMG_SECTORS from the layout
 
     def __post_init__(self) -> None:
-        for what in ("board_dts", "app_overlay", "mcuboot_overlay", "firmware_hex"):
+        for what in ("board_dts", "firmware_hex"):
             if not getattr(self, what).is_file():
                 raise FileNotFoundError(f"{what}: {getattr(self, what)}: no such file")
-        if self.rom_start_offset <= 0 or self.rom_start_offset % 0x100:
-            raise ValueError(f"rom_start_offset: expected a positive multiple of 0x100, "
-                             f"got {self.rom_start_offset:#x}")
+
+
+def fragment(path: Path) -> dict[str, object]:
+    """The ``CONFIG_X=value`` lines of a Kconfig fragment (y -> True, numbers -> int)."""
+    values: dict[str, object] = {}
+    for line in path.read_text().splitlines():
+        name, sep, value = line.strip().partition("=")
+        if not sep or name.startswith("#"):
+            continue
+        if value == "y":
+            values[name] = True
+        elif value.startswith('"'):
+            values[name] = value.strip('"')
+        else:
+            values[name] = int(value, 0)
+    return values
 
 
 def merged_devicetree(board_dts: Path, overlay: Path):  # -> dtlib.DT
@@ -98,7 +125,7 @@ def kconfig(lines: dict[str, object]) -> str:
 
 
 def sysbuild_config(req: DemoBuild) -> str:
-    return kconfig({
+    return kconfig({**fragment(req.layout.sysbuild_fragment), **{
         "SB_CONFIG_BOOTLOADER_MCUBOOT": True,
         "SB_CONFIG_MCUBOOT_MODE_SWAP_USING_OFFSET": True,
         "SB_CONFIG_BOOT_SIGNATURE_TYPE_ECDSA_P256": True,
@@ -108,46 +135,46 @@ def sysbuild_config(req: DemoBuild) -> str:
         "SB_CONFIG_BOOT_ENCRYPTION_KEY_FILE": str(req.keys_dir / "encryption.pem"),
         "SB_CONFIG_ZEPHYR_OTA_SIGN": True,
         "SB_CONFIG_ZEPHYR_OTA_VERIFY": True,
-    })
+    }})
 
 
-def app_config(req: DemoBuild, slot0: tuple[int, int]) -> str:
+def app_config(req: DemoBuild, slot0: tuple[int, int]) -> dict[str, object]:
     # What sysbuild's image_configurations/MAIN_image_default.cmake sets in
-    # the application, plus the board and flash facts of the build.
-    return kconfig({
+    # the application, the board and flash facts of the build, and the
+    # layout's application fragment (CONFIG_ROM_START_OFFSET, the mode).
+    return {
         "CONFIG_BOARD": BOARD,
         "CONFIG_BOARD_TARGET": f"{BOARD}/{QUALIFIERS}",
         "CONFIG_SOC": QUALIFIERS,
         "CONFIG_FLASH_LOAD_OFFSET": slot0[0],
         "CONFIG_FLASH_LOAD_SIZE": slot0[1],
         "CONFIG_USE_DT_CODE_PARTITION": True,
-        "CONFIG_ROM_START_OFFSET": req.rom_start_offset,
         "CONFIG_BOOTLOADER_MCUBOOT": True,
         "CONFIG_MCUBOOT_SIGNATURE_KEY_FILE": str(req.keys_dir / "signing.pem"),
         "CONFIG_MCUBOOT_ENCRYPTION_KEY_FILE": str(req.keys_dir / "encryption.pem"),
         "CONFIG_MCUBOOT_IMGTOOL_SIGN_VERSION": req.version,
-        "CONFIG_MCUBOOT_BOOTLOADER_MODE_SWAP_USING_OFFSET": True,
         "CONFIG_MCUBOOT_IMG_MANAGER": True,
         "CONFIG_KERNEL_BIN_NAME": "zephyr",
-    })
+        **fragment(req.layout.app_fragment),
+    }
 
 
 def mcuboot_config(req: DemoBuild) -> str:
     # What sysbuild's BOOTLOADER_image_default.cmake sets in MCUboot for
-    # these SB_CONFIG_ values, plus the layout's sector count.
+    # these SB_CONFIG_ values, and the layout's MCUboot fragment (mode,
+    # sector count).
     return kconfig({
         "CONFIG_BOARD": BOARD,
         "CONFIG_BOARD_TARGET": f"{BOARD}/{QUALIFIERS}",
         "CONFIG_FLASH_LOAD_OFFSET": 0,
-        "CONFIG_BOOT_SWAP_USING_OFFSET": True,
         "CONFIG_BOOT_SIGNATURE_TYPE_ECDSA_P256": True,
         "CONFIG_BOOT_SIGNATURE_KEY_FILE": str(req.keys_dir / "signing.pem"),
         "CONFIG_BOOT_ENCRYPT_IMAGE": True,
         "CONFIG_BOOT_ENCRYPT_EC256": True,
         "CONFIG_BOOT_ENCRYPTION_KEY_FILE": str(req.keys_dir / "encryption.pem"),
-        "CONFIG_BOOT_MAX_IMG_SECTORS": req.max_img_sectors,
         "CONFIG_UPDATEABLE_IMAGE_NUMBER": 1,
         "CONFIG_KERNEL_BIN_NAME": "zephyr",
+        **fragment(req.layout.mcuboot_fragment),
     })
 
 
@@ -192,10 +219,10 @@ def ihex(address: int, data: bytes) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def app_hex(req: DemoBuild, slot0: tuple[int, int]) -> bytes:
+def app_hex(req: DemoBuild, slot0: tuple[int, int], header_size: int) -> bytes:
     """The firmware placed at slot0 after the header gap, as Intel HEX."""
     _, payload = read_ihex(req.firmware_hex)
-    return ihex(slot0[0], bytes(req.rom_start_offset) + payload)
+    return ihex(slot0[0], bytes(header_size) + payload)
 
 
 def placeholder_mcuboot_hex() -> bytes:
@@ -229,17 +256,22 @@ def cmake_cache(source: Path) -> str:
 def assemble(req: DemoBuild) -> Path:
     """Write the build directory; returns it."""
     build = req.out.resolve()
-    app_dt = merged_devicetree(req.board_dts, req.app_overlay)
-    boot_dt = merged_devicetree(req.board_dts, req.mcuboot_overlay)
+    app_dt = merged_devicetree(req.board_dts, req.layout.app_overlay)
+    boot_dt = merged_devicetree(req.board_dts, req.layout.mcuboot_overlay)
     slot0 = partition(app_dt, "slot0_partition")
+    app_kconfig = app_config(req, slot0)
     write(build / "domains.yaml", domains_yaml(build))
     write(build / "build_info.yml", build_info_yaml(req))
     write(build / "zephyr" / ".config", sysbuild_config(req))
     app = build / APP
     write(app / "CMakeCache.txt", cmake_cache(req.app_source))
-    write(app / "zephyr" / ".config", app_config(req, slot0))
+    write(app / "zephyr" / ".config", kconfig(app_kconfig))
     write(app / "zephyr" / "zephyr.dts", str(app_dt))
-    (app / "zephyr" / "zephyr.hex").write_bytes(app_hex(req, slot0))
+    header_size = app_kconfig.get("CONFIG_ROM_START_OFFSET")
+    if not isinstance(header_size, int) or header_size <= 0:
+        raise ValueError(f"{req.layout.app_fragment}: expected CONFIG_ROM_START_OFFSET "
+                         f"(the MCUboot header size), got {header_size!r}")
+    (app / "zephyr" / "zephyr.hex").write_bytes(app_hex(req, slot0, header_size))
     boot = build / MCUBOOT
     write(boot / "CMakeCache.txt", cmake_cache(Path("bootloader/mcuboot/boot/zephyr")))
     write(boot / "zephyr" / ".config", mcuboot_config(req))

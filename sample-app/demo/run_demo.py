@@ -36,6 +36,9 @@ SAMPLE = HERE.parent
 BOARD_DTS = HERE / "nrf52840dk_nrf52840.dts"
 MODE = "swap-using-offset"
 FIRMWARE_PACKAGE = "zephyr_4_4_0_hci_usb_nrf52840dk_default"
+
+sys.path.insert(0, str(HERE))
+from builddir import DemoBuild, LayoutFiles, assemble  # noqa: E402
 MARKER = ".zephyr-ota-demo"
 
 
@@ -86,12 +89,28 @@ def prepare(out: Path) -> None:
     (out / MARKER).write_text("made by sample-app/demo/run_demo.py\n")
 
 
-def step_layout(out: Path) -> dict:
+def step_layout(out: Path) -> tuple[LayoutFiles, dict]:
     layout = out / "layout"
     text = run("1/6 layout: MCUboot partitions for nrf52840dk from its devicetree",
-               ["layout", str(BOARD_DTS), "--mode", MODE, "--out-dir", str(layout), "--json"],
-               out, capture=True)
-    return json.loads(text)
+               ["layout", str(BOARD_DTS), "--mode", MODE, "--signature", "ecdsa-p256",
+                "--encrypt", "aes128", "--out-dir", str(layout), "--json"], out, capture=True)
+    summary = json.loads(text)
+    files = [Path(f) if Path(f).is_absolute() else Path.cwd() / f for f in summary["files"]]
+
+    def one(what: str, test) -> Path:
+        found = [f for f in files if test(f.relative_to(layout).as_posix())]
+        if len(found) != 1:
+            raise StepFailed(f"layout: expected one {what} among {summary['files']}", 1)
+        return found[0]
+
+    overlays = LayoutFiles(
+        app_overlay=one("application overlay", lambda p: p.startswith("boards/")),
+        mcuboot_overlay=one("MCUboot overlay",
+                            lambda p: p.startswith("sysbuild/") and p.endswith(".overlay")),
+        app_fragment=one("application fragment", lambda p: p == "ota-layout.conf"),
+        mcuboot_fragment=one("MCUboot fragment", lambda p: p == "sysbuild/mcuboot.conf"),
+        sysbuild_fragment=one("sysbuild fragment", lambda p: p == "sysbuild.conf"))
+    return overlays, summary
 
 
 def step_keys(out: Path) -> Path:
@@ -114,18 +133,13 @@ def fragment_values(path: Path) -> dict[str, str]:
     return values
 
 
-def step_build(out: Path, layout: "LayoutFiles", keys: Path, firmware: Path) -> Path:
-    sys.path.insert(0, str(HERE))
-    from builddir import DemoBuild, assemble
-
+def step_build(out: Path, layout: LayoutFiles, keys: Path, firmware: Path) -> Path:
     version = version_of(SAMPLE / "VERSION")
     print("\n== 3/6 build: a sysbuild build directory from the bundled inputs "
           "(in a Zephyr workspace: west build --sysbuild)", flush=True)
     build = assemble(DemoBuild(
-        out=out / "build", board_dts=BOARD_DTS, app_overlay=layout.app_overlay,
-        mcuboot_overlay=layout.mcuboot_overlay, keys_dir=keys, firmware_hex=firmware,
-        app_source=SAMPLE, version=version, rom_start_offset=layout.rom_start_offset,
-        max_img_sectors=layout.max_img_sectors))
+        out=out / "build", board_dts=BOARD_DTS, layout=layout, keys_dir=keys,
+        firmware_hex=firmware, app_source=SAMPLE, version=version))
     print(f"   application: {firmware.name} from {FIRMWARE_PACKAGE} (Zephyr 4.4.0 hci_usb, "
           f"linked at 0x0 without MCUboot; placed in the primary slot as payload)")
     print("   MCUboot:     a placeholder image (no MCUboot binary is bundled)")
@@ -161,22 +175,37 @@ def step_audit(out: Path, build: Path, keys: Path) -> None:
         ["keys", "check", "-d", str(build), "--keys-dir", str(keys)], out)
 
 
-def summary(out: Path, layout: "LayoutFiles", build: Path) -> None:
-    zephyr = build / "sample-app" / "zephyr"
-    rows = [("flash map (SVG)", layout.svg), ("layout report", layout.report),
-            ("app overlay", layout.app_overlay), ("MCUboot overlay", layout.mcuboot_overlay)]
+def summary(out: Path, layout: tuple[LayoutFiles, dict], build: Path, signed: dict) -> None:
+    files, plan = layout
+    written = [Path(f) for f in plan["files"]]
+    svg = next((f for f in written if f.suffix == ".svg"), None)
+    report = next((f for f in written if f.suffix == ".txt"), None)
+    zephyr = Path(signed.get("out_dir") or build / "sample-app" / "zephyr")
+    rows = [("flash map (SVG)", svg), ("layout report", report),
+            ("app overlay", files.app_overlay), ("MCUboot overlay", files.mcuboot_overlay)]
     rows += [(what, zephyr / name) for what, name in OUTPUTS]
     print("\n== done: every step passed\n")
     for what, path in rows:
-        if path is not None and path.exists():
-            print(f"   {what:<22} {show(path, out)}  ({path.stat().st_size} bytes)")
+        if path is not None:
+            path = path if path.is_absolute() else Path.cwd() / path
+            if path.exists():
+                print(f"   {what:<22} {show(path, out)}  ({path.stat().st_size} bytes)")
+    for budget in plan.get("budgets", []):
+        print(f"\n   layout: {plan['mode']}, slot {budget['slot_size']:#x}, largest image "
+              f"{budget['max_image_size']} bytes")
+    for image in signed.get("images", []):
+        size = image.get("budget", {}).get("image_size")
+        print(f"   image {image['image_index']} ({image['name']}): version {image['version']}, "
+              f"{size} bytes signed{', encrypted for OTA' if image.get('encrypted') else ''}; "
+              f"MCUmgr hash {image.get('image_hash', '?')[:16]}...")
     print(f"\n   keys (throwaway, demo only): {show(out / 'keys', out)}")
-    print("   Flash merged.hex to an nrf52840dk and send zephyr.signed.encrypted.bin with "
-          "mcumgr: sample-app/README.md.")
+    print("   Next, on a board: sample-app/README.md (flash merged.hex, send "
+          "zephyr.signed.encrypted.bin with mcumgr).")
 
 
 OUTPUTS = (
     ("primary slot image", "zephyr.signed.hex"),
+    ("  same, binary", "zephyr.signed.bin"),
     ("encrypted OTA image", "zephyr.signed.encrypted.bin"),
     ("factory image", "merged.hex"),
     ("signed manifest", "ota-manifest.json"),
@@ -195,14 +224,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         layout = step_layout(out)
         keys = step_keys(out)
-        build = step_build(out, layout, keys, firmware_hex(args.firmware))
-        step_sign(out, build)
+        build = step_build(out, layout[0], keys, firmware_hex(args.firmware))
+        signed = step_sign(out, build)
         step_verify(out, build, keys)
         step_audit(out, build, keys)
     except StepFailed as e:
         print(f"\ndemo: {e}", file=sys.stderr)
         return e.status
-    summary(out, layout, build)
+    summary(out, layout, build, signed)
     return 0
 
 

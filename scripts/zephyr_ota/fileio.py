@@ -20,8 +20,14 @@ from zephyr_ota.errors import InputError
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike[str], mode: int = 0o644) -> Iterator[BinaryIO]:
-    """Yield a binary file; on clean exit it replaces ``path`` atomically."""
+def atomic_writer(path: str | os.PathLike[str], mode: int = 0o644,
+                  durable: bool = True) -> Iterator[BinaryIO]:
+    """Yield a binary file; on clean exit it replaces ``path`` atomically.
+
+    ``durable=False`` skips the fsync before the rename: for large outputs
+    that can be made again (signed images), where fsync costs more than the
+    whole signing on a busy disk; the rename stays atomic.
+    """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     try:
@@ -34,7 +40,8 @@ def atomic_writer(path: str | os.PathLike[str], mode: int = 0o644) -> Iterator[B
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

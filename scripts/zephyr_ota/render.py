@@ -85,8 +85,8 @@ class LayoutRender:
 
 
 def _rows(r: LayoutRender) -> list[dict[str, str]]:
-    from zephyr_ota.layout.budget import partition_sectors
     from zephyr_ota.errors import LayoutError
+    from zephyr_ota.layout.budget import partition_sectors
 
     rows = []
     for p in sorted(r.layout.partitions, key=lambda q: ([f.name for f in r.layout.flashes].index(q.flash), q.offset)):
@@ -99,6 +99,15 @@ def _rows(r: LayoutRender) -> list[dict[str, str]]:
         rows.append({"label": p.label, "flash": p.flash.rsplit("/", 1)[-1], "start": f"{p.offset:#x}",
                      "end": f"{p.end:#x}", "size": f"{p.size:#x}", "sectors": text})
     return rows
+
+
+def _flash_rows(r: LayoutRender) -> list[dict[str, str]]:
+    used = {p.flash for p in r.layout.partitions}
+    return [{"name": f.name, "size": f"{f.size:#x}", "erase": (
+                "+".join(f"{s:#x}" for s in f.sectors) if f.sectors else f"{f.erase_block:#x}"),
+             "write": str(f.write_block), "source": f.source or "given",
+             "kind": "external" if f.external else "internal"}
+            for f in r.layout.flashes if f.name in used]
 
 
 def layout_files(r: LayoutRender) -> dict[str, str]:
@@ -121,7 +130,8 @@ def layout_files(r: LayoutRender) -> dict[str, str]:
             "kconfig.conf.j2", what="the application (add to prj.conf or EXTRA_CONF_FILE)",
             lines=r.kconfig.lines("app"), **common),
         "layout-report.txt": render_template(
-            "report.txt.j2", style=r.style, rows=_rows(r), budgets=r.budgets, notes=r.notes,
+            "report.txt.j2", style=r.style, rows=_rows(r), flashes=_flash_rows(r),
+            budgets=r.budgets, notes=r.notes,
             findings=r.findings, migration=r.migration,
             kconfig_lines=[*r.kconfig.lines("sysbuild"), *r.kconfig.lines("mcuboot"),
                            *r.kconfig.lines("app")], **common),

@@ -4,8 +4,8 @@ addresses), and load_firmware's choice of reader."""
 from __future__ import annotations
 
 import pytest
-from helpers.elf_builder import ElfSegment, build_elf, zephyr_like_app
 
+from helpers.elf_builder import ElfSegment, build_elf, zephyr_like_app
 from zephyr_ota.errors import InputError
 from zephyr_ota.firmware import Firmware, Segment, detect_kind, load_firmware
 
@@ -64,7 +64,7 @@ def test_elf_uses_physical_addresses(tmp_path) -> None:
 
 
 def test_elf_with_gap(tmp_path) -> None:
-    path = tmp_path / "gap.bin"   # the magic decides, not the extension
+    path = tmp_path / "zephyr.exe"   # no known extension: the magic decides
     path.write_bytes(build_elf([ElfSegment(0x1000, b"\xaa" * 8),
                                 ElfSegment(0x1010, b"\xbb" * 4, name=".rodata")]))
     fw = load_firmware(path)
@@ -109,12 +109,15 @@ def test_not_an_elf(tmp_path) -> None:
 
 def test_detect_kind(tmp_path) -> None:
     (tmp_path / "a.HEX").write_bytes(b":00000001FF\n")
-    (tmp_path / "a.bin").write_bytes(b"\x7fELF")
-    (tmp_path / "a.img").write_bytes(b"data")
+    (tmp_path / "a.bin").write_bytes(b"\x7fELF")   # .bin is raw, as imgtool reads it
+    (tmp_path / "zephyr").write_bytes(b"\x7fELF")
+    (tmp_path / "a.dat").write_bytes(b"data")
     assert detect_kind(tmp_path / "a.HEX") == "hex"
-    assert detect_kind(tmp_path / "a.bin") == "elf"
-    assert detect_kind(tmp_path / "a.img") == "bin"
+    assert detect_kind(tmp_path / "a.bin") == "bin"
+    assert detect_kind(tmp_path / "zephyr") == "elf"
+    assert detect_kind(tmp_path / "a.dat") == "bin"
     assert detect_kind(tmp_path / "missing.hex") == "hex"
+    assert detect_kind(tmp_path / "missing.elf") == "elf"
 
 
 def test_bad_erased_value(tmp_path) -> None:

@@ -98,7 +98,7 @@ def test_records_out_of_order_are_sorted() -> None:
      "x.hex:3: overlapping records: 0x10000..0x10004 already holds data from line 2"),
     ([rec(0, 0, b"\x01\x02")[:-2] + "00", EOF_REC],
      "x.hex:1: bad checksum: expected 0xFB, found 0x00"),
-    (["10000000", EOF_REC], "x.hex:1: expected a record starting with ':', found b'10000000'"),
+    (["10000000", EOF_REC], "x.hex:1: expected a record starting with ':', found '10000000'"),
     ([":0G00000000", EOF_REC], "x.hex:1: expected hexadecimal digits in pairs, found '0G00000000'"),
     ([":000", EOF_REC], "x.hex:1: expected hexadecimal digits in pairs, found '000'"),
     ([":0000", EOF_REC], "x.hex:1: expected at least 5 bytes in a record, found 2"),
@@ -203,3 +203,25 @@ def test_roundtrip_write_then_read(raw_runs: list[tuple[int, bytes]], record_len
     ih.write_hex_file(out, byte_count=record_len)
     other = parse_hex("y.hex", out.getvalue().encode())
     assert other == parse_hex("x.hex", text)
+
+
+_SAMPLE = our_text([(0x0800_0000, bytes(range(256)) * 3), (0x0801_0000 - 8, bytes(40))])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(_SAMPLE) - 1),
+                          st.sampled_from(b"0123456789ABCDEFabcdef:\n\r x")),
+                min_size=1, max_size=3))
+def test_fast_reader_never_accepts_what_the_exact_one_rejects(edits) -> None:
+    """Any corrupted file: the fast reader and the exact parser agree, on the
+    segments or on the error."""
+    text = bytearray(_SAMPLE)
+    for position, value in edits:
+        text[position] = value
+    results = []
+    for parser in (parse_hex, _ihex_exact.parse):
+        try:
+            results.append(parser("x.hex", bytes(text)))
+        except InputError as e:
+            results.append(str(e))
+    assert results[0] == results[1]

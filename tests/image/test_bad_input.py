@@ -37,7 +37,7 @@ SIGN_CASES = {
     "public key to sign": (["-k", "{ed_pub}", *BASE, "{fw}", "{out}"], 1,
                            "{ed_pub}: expected a private key, found a public key"),
     "x25519 key to sign": (["-k", "{x25519}", *BASE, "{fw}", "{out}"], 1,
-                           "-k: a x25519 key cannot sign images"),
+                           "{x25519}: x25519 keys cannot sign images"),
     "sha not for key": (["-k", "{ed}", "--sha", "384", *BASE, "{fw}", "{out}"], 2,
                         "--sha 384: ed25519 keys sign with --sha 256, 512 only"),
     "pure with ecdsa": (["-k", "{p256}", "--pure", *BASE, "{fw}", "{out}"], 2,
@@ -68,6 +68,12 @@ SIGN_CASES = {
                          "dependencies: expected \"(IMAGE_ID, VERSION), ...\", got '1, 2.0'"),
     "fix-sig without pubkey": (["--fix-sig", "{fw}", *BASE, "{fw}", "{out}"], 2,
                                "--fix-sig needs --fix-sig-pubkey"),
+    "vector with pad": (["--vector-to-sign", "digest", "--pad", *BASE, "{fw}", "{out}"], 2,
+                        "--vector-to-sign writes the data to sign; --pad/--confirm/--test do "
+                        "not apply to it"),
+    "sig-out without key": (["--sig-out", "{out}.sig", *BASE, "{fw}", "{out}"], 2,
+                            "--sig-out: no signature is made without -k, or with "
+                            "--vector-to-sign"),
     "load and rom-fixed": (["-L", "0x1000", "-F", "0x2000", *BASE, "{fw}", "{out}"], 2,
                            "--load-addr and --rom-fixed cannot be used together"),
 }
@@ -166,3 +172,10 @@ def test_protected_only_tlv_outside_protected_area_fails() -> None:
     assert not result and result.failed == "structure"
     assert result.message == ("x.bin: structure: TLV area: SEC_CNT is not allowed outside the "
                               "protected area (image_validate.c allowed_unprot_tlvs)")
+
+
+def test_hex_addr_on_binary_output_warns(work, ota) -> None:
+    run = ota("sign", "-k", work["ed"], "-x", "0x8000", *BASE, work["fw"], work["out"])
+    assert run.rc == 0
+    assert run.err.splitlines() == [
+        f"zephyr-ota: warning: -x/--hex-addr 0x8000 has no effect on binary output {work['out']}"]

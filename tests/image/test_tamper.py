@@ -20,7 +20,8 @@ from zephyr_ota.keys import load_private_key, load_public_key
 from .support import firmware_bytes
 
 NAMES = {"structure": ("header", "TLV area", "protected TLV area"),
-         "hash": ("hash",), "key": ("key",), "signature": ("signature",)}
+         "hash": ("hash",), "key": ("key",), "signature": ("signature",),
+         "decryption": ("decryption",)}
 
 requests = st.builds(
     SignRequest,

@@ -142,7 +142,7 @@ def test_getpriv_to_file_is_0600(key_files, tmp_path, capsysbinary) -> None:
 
 
 def test_public_commands_print_no_private_material(key_files, capsysbinary) -> None:
-    for key_type, path in key_files.items():
+    for path in key_files.values():
         key = load_private_key(path)
         secrets = [key.private_pem(), _private_scalar(key)]
         outputs = b""

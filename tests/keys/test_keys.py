@@ -24,6 +24,7 @@ from zephyr_ota.keys import (
     key_hash,
     load_private_key,
     load_public_key,
+    public_key_from_bytes,
 )
 
 SIGNING = [t for t in KeyType if t.can_sign]
@@ -317,3 +318,30 @@ def test_package_import_is_light() -> None:
     code = "import sys, zephyr_ota.keys; print('cryptography' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("key_type", list(KeyType), ids=lambda t: t.value)
+def test_public_key_from_embedded_bytes(key_type: KeyType, keys: dict) -> None:
+    pub = keys[key_type].public
+    assert public_key_from_bytes(pub.public_bytes()) == pub
+
+
+def test_public_key_from_garbage_bytes() -> None:
+    with pytest.raises(KeyFileError) as e:
+        public_key_from_bytes(b"\x30\x03\x02\x01\x00", "image.bin: PUBKEY TLV")
+    assert str(e.value) == ("image.bin: PUBKEY TLV: expected a DER public key "
+                            "(SubjectPublicKeyInfo or PKCS#1 RSAPublicKey), found 5 other bytes")
+
+
+def test_openssl_ecparam_style_file(tmp_path) -> None:
+    """``openssl ecparam -genkey`` writes an EC PARAMETERS block before the key."""
+    crypto_key = ec.generate_private_key(ec.SECP256R1())
+    sec1 = crypto_key.private_bytes(serialization.Encoding.PEM,
+                                    serialization.PrivateFormat.TraditionalOpenSSL,
+                                    serialization.NoEncryption())
+    path = tmp_path / "ecparam.pem"
+    path.write_bytes(b"-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n"
+                     b"-----END EC PARAMETERS-----\n" + sec1)
+    assert load_private_key(path).key_type is KeyType.ECDSA_P256
+    assert load_public_key(path).public_bytes() == crypto_key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)

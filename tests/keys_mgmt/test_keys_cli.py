@@ -309,3 +309,13 @@ def test_check_reports_a_missing_key_named_in_ota_yml(cli, tmp_path: Path) -> No
     config = Path.cwd() / "ota.yml"
     assert r.err == (f"zephyr-ota: error: {config}:3: keys.signing: file not found: "
                      f"{config.parent / 'gone.pem'}\n")
+
+
+def test_init_refuses_a_signature_type_zephyr_cannot_configure(cli, tmp_path: Path) -> None:
+    Path("ota.yml").write_text(f"keys:\n  dir: {tmp_path / 'k'}\n"
+                               "mcuboot:\n  signature_type: ecdsa-p384\n")
+    r = cli("keys", "init")
+    assert r.code == 1
+    assert r.err == ("zephyr-ota: error: signing key type ecdsa-p384: Zephyr's MCUboot "
+                     "configuration offers rsa-2048, rsa-3072, ecdsa-p256, ed25519\n")
+    assert not (tmp_path / "k").exists()

@@ -279,3 +279,9 @@ def test_private_key_files_are_not_needed(softhsm_token: Token) -> None:
         key = s.get_key(object_class=pkcs11.ObjectClass.PRIVATE_KEY, label="p256")
         assert key[pkcs11.Attribute.SENSITIVE] and not key[pkcs11.Attribute.EXTRACTABLE]
     assert not list(softhsm_token.conf.parent.rglob("*.pem"))
+
+
+def test_key_found_by_id_only(softhsm_token: Token) -> None:
+    signer = load_signer(f"pkcs11:token={softhsm_token.label};id=%01"
+                         f"?pin-value={softhsm_token.pin}")
+    assert signer.public.key_type.value == "ecdsa-p256"

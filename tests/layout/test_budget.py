@@ -16,8 +16,8 @@ from zephyr_ota.errors import LayoutError, SlotOverflowError, UsageError
 from zephyr_ota.layout.budget import (
     Budget,
     BudgetRequest,
-    EncScheme,
     Encryption,
+    EncScheme,
     compute_budget,
     trailer_size,
 )

@@ -78,16 +78,22 @@ def test_imgtool_accepts_our_max(tmp_path: Path, mode: M, slot: int, sector: int
     assert failed.returncode != 0 and "exceeds requested size" in failed.stderr
 
 
-def test_zephyr_ota_sign_agrees(tmp_path: Path) -> None:
-    """The same agreement for ``zephyr-ota sign`` (the image engine's command)."""
+def test_zephyr_ota_sign_agrees(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The same agreement for ``zephyr-ota sign`` (the image engine's command): our max
+    signs (and gives imgtool's bytes), imgtool's limit + 1 fails and leaves no file."""
     pytest.importorskip("zephyr_ota.cli.image_cmds")
     from zephyr_ota.cli import main
 
-    for mode in (M.SWAP_USING_MOVE, M.SWAP_USING_OFFSET, M.SWAP_USING_SCRATCH):
+    for mode in (M.SWAP_USING_MOVE, M.SWAP_USING_OFFSET, M.SWAP_USING_SCRATCH, M.OVERWRITE_ONLY):
         req = BudgetRequest.uniform(mode, 0x76000, 0x1000, write_block=4, header_size=HEADER)
         budget = compute_budget(req)
         args = imgtool_args(req, budget)
-        size = budget.max_image_size
-        code = tmp_path / "code.bin"
-        code.write_bytes(b"\x5a" * (size - HEADER - HASH_TLVS))
-        assert main(["sign", *args, str(code), str(tmp_path / "z.bin")]) == 0
+        assert imgtool_sign(tmp_path, budget.max_image_size, args).returncode == 0
+        ours = tmp_path / "z.bin"
+        assert main(["sign", *args, str(tmp_path / "code.bin"), str(ours)]) == 0
+        assert ours.read_bytes() == (tmp_path / "signed.bin").read_bytes()
+        ours.unlink()
+        imgtool_sign(tmp_path, budget.imgtool_max_image_size + 1, args)
+        assert main(["sign", *args, str(tmp_path / "code.bin"), str(ours)]) != 0
+        assert not ours.exists()
+        capsys.readouterr()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from zephyr_ota.errors import LayoutError, UsageError
 from zephyr_ota.layout.budget import Encryption
 from zephyr_ota.layout.checks import CheckOptions, Finding, check_layout
-from zephyr_ota.layout.model import FlashGeometry, Layout, Partition, UpgradeMode as M
+from zephyr_ota.layout.model import FlashGeometry, Layout, Partition
+from zephyr_ota.layout.model import UpgradeMode as M
 from zephyr_ota.layout.planner import PlanRequest, plan_layout
 
 NRF52 = FlashGeometry("flash0", 0x100000, 0x1000, 4, base_address=0)
@@ -193,7 +193,7 @@ def test_planned_layouts_are_sound_and_pass_check(req: PlanRequest) -> None:
     for flash in layout.flashes:
         mine = sorted((p for p in layout.partitions if p.flash == flash.name), key=lambda p: p.offset)
         bounds = set(flash.sector_bounds())
-        for a, b in zip(mine, mine[1:]):
+        for a, b in zip(mine, mine[1:], strict=False):
             assert a.end <= b.offset, (a, b)
         for p in mine:
             assert p.offset in bounds and p.end in bounds and p.end <= flash.size

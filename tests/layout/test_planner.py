@@ -7,7 +7,8 @@ import pytest
 from zephyr_ota.errors import LayoutError, UsageError
 from zephyr_ota.layout.budget import Encryption
 from zephyr_ota.layout.checks import CheckOptions, check_layout
-from zephyr_ota.layout.model import FlashGeometry, Layout, UpgradeMode as M
+from zephyr_ota.layout.model import FlashGeometry, Layout
+from zephyr_ota.layout.model import UpgradeMode as M
 from zephyr_ota.layout.planner import PlanRequest, plan_layout
 
 NRF52 = FlashGeometry("flash0", 0x100000, 0x1000, 4, base_address=0)

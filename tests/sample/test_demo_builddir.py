@@ -76,19 +76,30 @@ def test_placeholder_mcuboot_is_a_cortex_m_vector_table() -> None:
     assert oracle.tobinstr(start=0x100, end=0x101) == b"\xfe\xe7"
 
 
+def layout_files(tmp: Path) -> builddir.LayoutFiles:
+    (tmp / "layout.overlay").write_text(OVERLAY)
+    (tmp / "app.conf").write_text("CONFIG_ROM_START_OFFSET=0x200\n"
+                                  "CONFIG_MCUBOOT_BOOTLOADER_MODE_SWAP_USING_OFFSET=y\n")
+    (tmp / "mcuboot.conf").write_text("# MCUboot\nCONFIG_BOOT_SWAP_USING_OFFSET=y\n"
+                                      "CONFIG_BOOT_MAX_IMG_SECTORS=118\n")
+    (tmp / "sysbuild.conf").write_text("SB_CONFIG_MCUBOOT_MODE_SWAP_USING_OFFSET=y\n")
+    return builddir.LayoutFiles(
+        app_overlay=tmp / "layout.overlay", mcuboot_overlay=tmp / "layout.overlay",
+        app_fragment=tmp / "app.conf", mcuboot_fragment=tmp / "mcuboot.conf",
+        sysbuild_fragment=tmp / "sysbuild.conf")
+
+
 @pytest.fixture(scope="module")
 def build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("demo")
-    (tmp / "layout.overlay").write_text(OVERLAY)
     keys = tmp / "keys"
     subprocess.run([sys.executable, "-m", "zephyr_ota", "keys", "init", "--keys-dir", str(keys),
                     "-t", "ecdsa-p256", "--encrypt", "--project", "demo", "--force"],
                    check=True, capture_output=True)
     return builddir.assemble(builddir.DemoBuild(
-        out=tmp / "build", board_dts=DEMO / "nrf52840dk_nrf52840.dts",
-        app_overlay=tmp / "layout.overlay", mcuboot_overlay=tmp / "layout.overlay",
+        out=tmp / "build", board_dts=DEMO / "nrf52840dk_nrf52840.dts", layout=layout_files(tmp),
         keys_dir=keys, firmware_hex=Path(FIRMWARE.HEX_PATH), app_source=REPO / "sample-app",
-        version="1.0.0+0", rom_start_offset=0x200, max_img_sectors=118))
+        version="1.0.0+0"))
 
 
 def test_build_dir_reads_like_a_sysbuild_build(build: Path) -> None:
@@ -102,6 +113,8 @@ def test_build_dir_reads_like_a_sysbuild_build(build: Path) -> None:
     assert app.options.rom_start_offset.value == 0x200
     assert app.options.sign_version.value == "1.0.0+0"
     assert app.options.mode.value is UpgradeMode.SWAP_USING_OFFSET
+    # The layout's fragments reach the image configurations.
+    assert bd.mcuboot.max_img_sectors.value == 118
     slot0, slot1 = bd.slots(0)
     assert (slot0.offset, slot0.size) == (0xC000, 0x75000)
     assert (slot1.offset, slot1.size) == (0x81000, 0x76000)
@@ -127,8 +140,18 @@ def test_devicetree_has_the_layout_applied(build: Path) -> None:
 
 def test_demo_build_refuses_a_missing_input(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="app_overlay: .*nope.overlay: no such file"):
-        builddir.DemoBuild(out=tmp_path, board_dts=DEMO / "nrf52840dk_nrf52840.dts",
-                           app_overlay=tmp_path / "nope.overlay",
-                           mcuboot_overlay=tmp_path / "nope.overlay", keys_dir=tmp_path,
-                           firmware_hex=Path(FIRMWARE.HEX_PATH), app_source=tmp_path,
-                           version="1.0.0", rom_start_offset=0x200, max_img_sectors=1)
+        builddir.LayoutFiles(app_overlay=tmp_path / "nope.overlay",
+                             mcuboot_overlay=tmp_path / "nope.overlay",
+                             app_fragment=tmp_path / "a", mcuboot_fragment=tmp_path / "b",
+                             sysbuild_fragment=tmp_path / "c")
+
+
+def test_demo_build_needs_a_header_size(tmp_path: Path) -> None:
+    files = layout_files(tmp_path)
+    files.app_fragment.write_text("CONFIG_BOOTLOADER_MCUBOOT=y\n")
+    with pytest.raises(ValueError, match=r"app.conf: expected CONFIG_ROM_START_OFFSET "
+                       r"\(the MCUboot header size\), got None"):
+        builddir.assemble(builddir.DemoBuild(
+            out=tmp_path / "build", board_dts=DEMO / "nrf52840dk_nrf52840.dts", layout=files,
+            keys_dir=tmp_path, firmware_hex=Path(FIRMWARE.HEX_PATH), app_source=tmp_path,
+            version="1.0.0"))

@@ -29,72 +29,93 @@ def add_sign_arguments(p: argparse.ArgumentParser) -> None:
     add_sign_options(p)
 
 
-def add_sign_options(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+def add_sign_options(p: argparse.ArgumentParser) -> None:
     """The ``imgtool sign`` options, same names, defaults and meanings (imgtool
-    2.5.0 main.py); an adapter that finds its own files can reuse these."""
-    p.add_argument("-k", "--key", metavar="FILE", help="private key to sign with")
-    p.add_argument("--public-key-format", choices=("hash", "full"), default="hash",
+    2.5.0 main.py), in groups; an adapter that finds its own files reuses these."""
+    _signing_options(p.add_argument_group("signing"))
+    _content_options(p.add_argument_group("image content"))
+    _slot_options(p.add_argument_group("slot, padding and trailer"))
+    _encryption_options(p.add_argument_group("encryption"))
+    _output_options(p.add_argument_group("output and external signing"))
+
+
+def _signing_options(g: argparse._ArgumentGroup) -> None:
+    g.add_argument("-k", "--key", metavar="KEY",
+                   help="private key file to sign with, or a pkcs11: URI")
+    g.add_argument("--public-key-format", choices=("hash", "full"), default="hash",
                    help="put the key's hash (default) or the full key in the image")
-    p.add_argument("--align", choices=("1", "2", "4", "8", "16", "32"), default="1",
-                   help="flash write alignment used by the swap modes")
-    p.add_argument("--max-align", choices=("8", "16", "32"),
-                   help="maximum flash alignment when the slots' alignments differ")
-    p.add_argument("-v", "--version", required=True, metavar="VERSION",
-                   help="major.minor.revision+build")
-    p.add_argument("--pad-sig", action="store_true",
-                   help="pad ECDSA signatures to a fixed length (MCUboot < 1.5)")
-    p.add_argument("-H", "--header-size", type=_int, required=True, help="header size")
-    p.add_argument("--pad-header", action="store_true",
-                   help="prepend --header-size bytes for the header")
-    p.add_argument("-S", "--slot-size", type=_int, required=True,
-                   help="slot size (the secondary slot's when sizes differ)")
-    p.add_argument("--pad", action="store_true", help="pad to --slot-size, with trailer magic")
-    p.add_argument("--confirm", action="store_true", help="pad and mark confirmed")
-    p.add_argument("--test", action="store_true", help="pad and mark for a test swap")
-    p.add_argument("-M", "--max-sectors", type=int,
-                   help="sectors the trailer's swap status covers (default 128)")
-    p.add_argument("--overwrite-only", action="store_true",
-                   help="use overwrite-only instead of swap upgrades")
-    p.add_argument("-e", "--endian", choices=("little", "big"), default="little",
-                   help="byte order (only little is supported)")
-    p.add_argument("-E", "--encrypt", metavar="FILE",
-                   help="encrypt for this public key (RSA-2048, EC P-256 or X25519)")
-    p.add_argument("--encrypt-keylen", choices=("128", "256"), default="128",
-                   help="AES key length")
-    p.add_argument("--compression", choices=("disabled", "lzma2", "lzma2armthumb"),
-                   default="disabled", help="not supported: refused unless disabled")
-    p.add_argument("-c", "--clear", action="store_true",
-                   help="encrypted flag and key TLV but a plaintext body (primary slot image)")
-    p.add_argument("-d", "--dependencies", metavar="DEPS",
-                   help='dependencies: "(IMAGE_ID, VERSION), ..."')
-    p.add_argument("-L", "--load-addr", type=_int, help="RAM load address")
-    p.add_argument("-x", "--hex-addr", type=_int, help="address of a .hex output")
-    p.add_argument("-F", "--rom-fixed", type=_int, help="flash address the image is built for")
-    p.add_argument("-R", "--erased-val", choices=("0", "0xff"),
-                   help="value of erased flash (default 0xff)")
-    p.add_argument("--save-enctlv", action="store_true",
-                   help="size the trailer for saved key TLVs (BOOT_SWAP_SAVE_ENCTLV)")
-    p.add_argument("-s", "--security-counter", metavar="N|auto",
-                   help="security counter, or auto (from the version)")
-    p.add_argument("--boot-record", metavar="SW_TYPE", help="CBOR measured-boot record TLV")
-    p.add_argument("--custom-tlv", nargs=2, action="append", default=[], metavar=("TAG", "VALUE"),
-                   help="protected vendor TLV; 0x-prefixed VALUE is hex, else text")
-    p.add_argument("--custom-tlv-file", nargs=2, action="append", default=[],
-                   metavar=("TAG", "FILE"), help="protected vendor TLV from a file's bytes")
-    p.add_argument("--fix-sig", metavar="FILE", help="base64 signature made elsewhere")
-    p.add_argument("--fix-sig-pubkey", metavar="FILE", help="public key of --fix-sig")
-    p.add_argument("--pure", action="store_true",
-                   help="Ed25519 signature over the image itself, not its hash")
-    p.add_argument("--sig-out", metavar="FILE", help="write the signature, base64")
-    p.add_argument("--sha", choices=("auto", "256", "384", "512"), default="auto",
+    g.add_argument("--sha", choices=("auto", "256", "384", "512"), default="auto",
                    help="image hash (auto: the key's default)")
-    p.add_argument("--hmac-sha", choices=("auto", "256", "512"), default="auto",
+    g.add_argument("--pure", action="store_true",
+                   help="Ed25519 signature over the image itself, not its hash")
+    g.add_argument("--pad-sig", action="store_true",
+                   help="pad ECDSA signatures to a fixed length (MCUboot < 1.5)")
+
+
+def _content_options(g: argparse._ArgumentGroup) -> None:
+    g.add_argument("-v", "--version", default="0.0.0", metavar="VERSION",
+                   help="major.minor.revision+build (imgtool requires it; default 0.0.0)")
+    g.add_argument("-H", "--header-size", type=_int, required=True, help="header size")
+    g.add_argument("--pad-header", action="store_true",
+                   help="prepend --header-size bytes for the header")
+    g.add_argument("-s", "--security-counter", metavar="N|auto",
+                   help="security counter, or auto (from the version)")
+    g.add_argument("-d", "--dependencies", metavar="DEPS",
+                   help='dependencies: "(IMAGE_ID, VERSION), ..."')
+    g.add_argument("--custom-tlv", nargs=2, action="append", default=[], metavar=("TAG", "VALUE"),
+                   help="protected vendor TLV; 0x-prefixed VALUE is hex, else text")
+    g.add_argument("--custom-tlv-file", nargs=2, action="append", default=[],
+                   metavar=("TAG", "FILE"), help="protected vendor TLV from a file's bytes")
+    g.add_argument("--boot-record", metavar="SW_TYPE", help="CBOR measured-boot record TLV")
+    g.add_argument("--vid", help="vendor UUID or domain name")
+    g.add_argument("--cid", help="image class UUID or name")
+    g.add_argument("-L", "--load-addr", type=_int, help="RAM load address")
+    g.add_argument("-F", "--rom-fixed", type=_int, help="flash address the image is built for")
+    g.add_argument("--non-bootable", action="store_true", help="mark the image non-bootable")
+    g.add_argument("-e", "--endian", choices=("little", "big"), default="little",
+                   help="byte order (only little is supported)")
+    g.add_argument("--compression", choices=("disabled", "lzma2", "lzma2armthumb"),
+                   default="disabled", help="not supported: refused unless disabled")
+
+
+def _slot_options(g: argparse._ArgumentGroup) -> None:
+    g.add_argument("-S", "--slot-size", type=_int, required=True,
+                   help="slot size (the secondary slot's when sizes differ)")
+    g.add_argument("--pad", action="store_true", help="pad to --slot-size, with trailer magic")
+    g.add_argument("--confirm", action="store_true", help="pad and mark confirmed")
+    g.add_argument("--test", action="store_true", help="pad and mark for a test swap")
+    g.add_argument("--align", choices=("1", "2", "4", "8", "16", "32"), default="1",
+                   help="flash write alignment used by the swap modes")
+    g.add_argument("--max-align", choices=("8", "16", "32"),
+                   help="maximum flash alignment when the slots' alignments differ")
+    g.add_argument("-M", "--max-sectors", type=int,
+                   help="sectors the trailer's swap status covers (default 128)")
+    g.add_argument("--overwrite-only", action="store_true",
+                   help="use overwrite-only instead of swap upgrades")
+    g.add_argument("-R", "--erased-val", choices=("0", "0xff"),
+                   help="value of erased flash (default 0xff)")
+
+
+def _encryption_options(g: argparse._ArgumentGroup) -> None:
+    g.add_argument("-E", "--encrypt", metavar="FILE",
+                   help="encrypt for this public key (RSA-2048, EC P-256 or X25519)")
+    g.add_argument("--encrypt-keylen", choices=("128", "256"), default="128",
+                   help="AES key length")
+    g.add_argument("-c", "--clear", action="store_true",
+                   help="encrypted flag and key TLV but a plaintext body (primary slot image)")
+    g.add_argument("--hmac-sha", choices=("auto", "256", "512"), default="auto",
                    help="HKDF/HMAC hash of ECIES-X25519")
-    p.add_argument("--vector-to-sign", choices=("payload", "digest"),
+    g.add_argument("--save-enctlv", action="store_true",
+                   help="size the trailer for saved key TLVs (BOOT_SWAP_SAVE_ENCTLV)")
+
+
+def _output_options(g: argparse._ArgumentGroup) -> None:
+    g.add_argument("-x", "--hex-addr", type=_int, help="address of a .hex output")
+    g.add_argument("--vector-to-sign", choices=("payload", "digest"),
                    help="write the payload or digest to sign instead of the image")
-    p.add_argument("--non-bootable", action="store_true", help="mark the image non-bootable")
-    p.add_argument("--vid", help="vendor UUID or domain name")
-    p.add_argument("--cid", help="image class UUID or name")
+    g.add_argument("--fix-sig", metavar="FILE", help="base64 signature made elsewhere")
+    g.add_argument("--fix-sig-pubkey", metavar="FILE", help="public key of --fix-sig")
+    g.add_argument("--sig-out", metavar="FILE", help="write the signature, base64")
 
 
 def request_from_args(args: argparse.Namespace) -> Any:
@@ -146,7 +167,7 @@ def signer_from_args(args: argparse.Namespace) -> Any:
     """The signer: ``-k`` private key, ``--fix-sig`` + ``--fix-sig-pubkey``, or None."""
     from zephyr_ota.errors import InputError, UsageError
     from zephyr_ota.fileio import read_input
-    from zephyr_ota.keys import load_private_key, load_public_key
+    from zephyr_ota.keys import load_public_key
 
     if args.fix_sig:
         import base64
@@ -170,7 +191,18 @@ def signer_from_args(args: argparse.Namespace) -> Any:
 
         # --vector-to-sign: the public key only decides the hash algorithm
         return FixedSignature(b"", load_public_key(args.fix_sig_pubkey))
-    return load_private_key(args.key) if args.key else None
+    if not args.key:
+        return None
+    from zephyr_ota.keys.external import load_signer
+
+    # a key file, a PKCS#11 URI (pkcs11:...) or a signer command (cmd:...)
+    signer = load_signer(args.key)
+    if not signer.public.key_type.can_sign:
+        from zephyr_ota.errors import KeyFileError
+
+        raise KeyFileError(f"{args.key}: {signer.public.key_type.value} keys cannot sign images",
+                           hint="x25519 keys only encrypt; give it to -E")
+    return signer
 
 
 def _sign(args: argparse.Namespace) -> int:
@@ -180,6 +212,10 @@ def _sign(args: argparse.Namespace) -> int:
 
     request = request_from_args(args)
     signer = signer_from_args(args)
+    if args.sig_out and (signer is None or request.vector_to_sign):
+        from zephyr_ota.errors import UsageError
+
+        raise UsageError("--sig-out: no signature is made without -k, or with --vector-to-sign")
     encryption = None
     if args.encrypt:
         encryption = Encryption(load_public_key(args.encrypt).crypto_key,  # type: ignore[attr-defined]
@@ -196,11 +232,9 @@ def _sign(args: argparse.Namespace) -> int:
 def _write_sig(path: str, signature: bytes | None) -> None:
     import base64
 
-    from zephyr_ota.errors import UsageError
     from zephyr_ota.fileio import atomic_write
 
-    if signature is None:
-        raise UsageError("--sig-out: the image has no signature (no -k given)")
+    assert signature is not None  # checked before signing
     atomic_write(path, base64.b64encode(signature))
 
 
@@ -212,9 +246,8 @@ def _summary(result: Any) -> str:
     if result.header.flags.encrypted:
         line += ", encrypted" if result.encrypted_body else ", encrypted flag, plaintext body"
     if result.padded:
-        left = result.slot_size - result.image_size - result.trailer_size
         line += (f"; padded to slot {result.slot_size:#x} (trailer {result.trailer_size:#x}, "
-                 f"{left:#x} bytes left)")
+                 f"{result.bytes_left:#x} bytes left)")
     return line
 
 

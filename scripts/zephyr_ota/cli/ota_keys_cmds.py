@@ -74,9 +74,20 @@ def add_keys_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``keys`` subcommands, for ``zephyr-ota keys`` and ``west ota-keys``."""
     sub = parser.add_subparsers(dest="keys_command", metavar="SUBCOMMAND")
     sub.required = True
-    fmt = argparse.RawDescriptionHelpFormatter
+    _add_init(sub)
+    _add_import(sub)
+    show = sub.add_parser("show", help="print public keys and key hashes (never private "
+                          "material)", formatter_class=argparse.RawDescriptionHelpFormatter)
+    _common(show)
+    show.add_argument("--project", help="project name for the default keys dir")
+    show.add_argument("files", nargs="*", metavar="KEY", help="key files (default: the store)")
+    show.set_defaults(func=show_handler)
+    _add_check(sub)
+
+
+def _add_init(sub: Any) -> None:
     init = sub.add_parser("init", help="create a signing (and encryption) key pair",
-                          formatter_class=fmt, epilog=EPILOG)
+                          formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG)
     _common(init)
     init.add_argument("--project", help="project name (default: ota.yml project, else the "
                       "current directory's name)")
@@ -92,8 +103,10 @@ def add_keys_arguments(parser: argparse.ArgumentParser) -> None:
     _fragment_options(init)
     init.set_defaults(func=init_handler)
 
+
+def _add_import(sub: Any) -> None:
     imp = sub.add_parser("import", help="add existing PEM keys (password-protected too)",
-                         formatter_class=fmt, epilog=EPILOG)
+                         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG)
     _common(imp)
     imp.add_argument("--project", help="project name for the default keys dir")
     imp.add_argument("--signing", metavar="PEM", help="private signing key")
@@ -104,19 +117,15 @@ def add_keys_arguments(parser: argparse.ArgumentParser) -> None:
     _fragment_options(imp)
     imp.set_defaults(func=import_handler)
 
-    show = sub.add_parser("show", help="print public keys and key hashes (never private "
-                          "material)", formatter_class=fmt)
-    _common(show)
-    show.add_argument("--project", help="project name for the default keys dir")
-    show.add_argument("files", nargs="*", metavar="KEY", help="key files (default: the store)")
-    show.set_defaults(func=show_handler)
 
+def _add_check(sub: Any) -> None:
     check = sub.add_parser("check", help="audit keys of a build directory or configuration",
-                           formatter_class=fmt, epilog=EPILOG)
+                           formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG)
     _common(check)
     check.add_argument("--project", help="project name for the default keys dir")
     check.add_argument("-d", "--build-dir", metavar="DIR", help="Zephyr build directory")
-    check.add_argument("--key", metavar="PEM", help="the signing key to check")
+    check.add_argument("--key", metavar="PEM|URI",
+                       help="the signing key to check (a file or a pkcs11: URI)")
     check.add_argument("--encryption-key", metavar="PEM", help="the encryption key to check")
     check.add_argument("--trusted", metavar="PEM", action="append", default=[],
                        help="MCUboot's trusted keys in order, when no build dir says")

@@ -1,7 +1,7 @@
 """Firmware inputs: raw binary, Intel HEX and ELF, read into one model.
 
 Entry points: ``load_firmware(path, erased_val=0xFF, kind=None) -> Firmware`` (format chosen
-by ``kind``, else the file's magic and extension), ``Firmware``,
+by ``kind``, else by extension, else by the file's magic), ``Firmware``,
 ``Segment``, and for hex output ``write_hex`` / ``HexWriter`` (module
 ``ihex``). Each reader lives in its own module (``binfile``, ``ihex``,
 ``elf``) and imports its heavy dependencies only when called.
@@ -16,21 +16,26 @@ from zephyr_ota.firmware.model import Firmware, FirmwareKind, Segment
 
 HEX_SUFFIXES = (".hex", ".ihex", ".ihx")
 ELF_SUFFIXES = (".elf", ".axf", ".out")
+BIN_SUFFIXES = (".bin", ".img", ".signed")
 
 
 def detect_kind(path: str | os.PathLike[str]) -> FirmwareKind:
-    """``elf`` by magic, ``hex`` by extension, else ``bin`` (as imgtool decides)."""
+    """The format of ``path``: by extension (``.hex``, ``.elf``, ``.bin`` and
+    kin, so a ``.bin`` is raw whatever it starts with, as imgtool reads it);
+    any other name is an ELF when it starts with the ELF magic, else raw."""
     suffix = Path(path).suffix.lower()
+    if suffix in HEX_SUFFIXES:
+        return "hex"
+    if suffix in ELF_SUFFIXES:
+        return "elf"
+    if suffix in BIN_SUFFIXES:
+        return "bin"
     try:
         with open(path, "rb") as f:
             head = f.read(4)
     except OSError:
         head = b""  # the reader reports the problem with the file
-    if head == b"\x7fELF" or (suffix in ELF_SUFFIXES and not head):
-        return "elf"
-    if suffix in HEX_SUFFIXES:
-        return "hex"
-    return "bin"
+    return "elf" if head == b"\x7fELF" else "bin"
 
 
 def load_firmware(path: str | os.PathLike[str], erased_val: int = 0xFF,

@@ -20,7 +20,8 @@ _EXPECTED_COUNT = {1: 0, 2: 2, 3: 4, 4: 2, 5: 4}
 def _decode(path: str, number: int, line: bytes) -> bytes:
     where = f"{path}:{number}"
     if not line.startswith(b":"):
-        raise InputError(f"{where}: expected a record starting with ':', found {line[:12]!r}")
+        found = line[:16].decode("ascii", "replace")
+        raise InputError(f"{where}: expected a record starting with ':', found {found!r}")
     digits = line[1:]
     try:
         record = binascii.unhexlify(digits)

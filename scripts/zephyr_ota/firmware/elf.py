@@ -13,7 +13,10 @@ pyelftools is imported here only, when an ELF is actually read.
 
 from __future__ import annotations
 
+import io
 import os
+import struct
+from itertools import pairwise
 
 from zephyr_ota.errors import InputError
 from zephyr_ota.fileio import read_input
@@ -23,8 +26,6 @@ ELF_MAGIC = b"\x7fELF"
 
 
 def _load_segments(path: str, raw: bytes) -> list[Segment]:
-    import io
-
     from elftools.common.exceptions import ELFError
     from elftools.elf.elffile import ELFFile
 
@@ -39,15 +40,9 @@ def _load_segments(path: str, raw: bytes) -> list[Segment]:
                 raise InputError(f"{path}: program header {index}: expected "
                                  f"{header['p_filesz']} bytes of file data, found {len(data)}")
             segments.append(Segment(header["p_paddr"], data))
-    except (ELFError, ValueError, KeyError, IndexError, OSError, struct_error()) as e:
+    except (ELFError, ValueError, KeyError, IndexError, OSError, struct.error) as e:
         raise InputError(f"{path}: malformed ELF file: {e}") from e
     return segments
-
-
-def struct_error() -> type[Exception]:
-    import struct
-
-    return struct.error
 
 
 def read_elf(path: str | os.PathLike[str]) -> Firmware:
@@ -60,7 +55,7 @@ def read_elf(path: str | os.PathLike[str]) -> Firmware:
     if not segments:
         raise InputError(f"{path}: no loadable segments: expected at least one PT_LOAD "
                          f"program header with file data")
-    for before, after in zip(segments, segments[1:]):
+    for before, after in pairwise(segments):
         if after.address < before.end:
             raise InputError(f"{path}: loadable segments overlap: 0x{after.address:X}.."
                              f"0x{min(before.end, after.end):X} is loaded twice")

@@ -28,6 +28,7 @@ import binascii
 import os
 import struct
 from collections.abc import Iterable
+from itertools import pairwise
 from typing import BinaryIO
 
 from zephyr_ota.errors import InputError
@@ -37,6 +38,7 @@ from zephyr_ota.firmware.model import Firmware, Segment
 RECORD_BYTES = 16          # data bytes per written record, as intelhex writes
 _REGION = 0x10000          # a type 04 record addresses one 64 KiB region
 _WINDOW = 8192             # records examined per block when reading
+_DECODE_STEP = 1 << 20     # text decoded per step when reading
 _NEGATE = bytes((-i) & 0xFF for i in range(256))
 
 
@@ -76,7 +78,7 @@ def parse_hex(path: str, raw: bytes) -> tuple[Segment, ...]:
     except _Irregular:
         return _exact.parse(path, raw)
     runs.sort(key=lambda run: run[0])
-    for (a_start, a_data), (b_start, _) in zip(runs, runs[1:]):
+    for (a_start, a_data), (b_start, _) in pairwise(runs):
         if b_start < a_start + len(a_data):
             return _exact.parse(path, raw)  # finds the offending line and says so
     if not runs:
@@ -84,9 +86,9 @@ def parse_hex(path: str, raw: bytes) -> tuple[Segment, ...]:
     return _coalesce(runs)
 
 
-def _coalesce(runs: list[tuple[int, bytes]]) -> tuple[Segment, ...]:
+def _coalesce(runs: list[tuple[int, bytes | bytearray]]) -> tuple[Segment, ...]:
     segments: list[Segment] = []
-    pieces: list[bytes] = []
+    pieces: list[bytes | bytearray] = []
     start = end = -1
     for address, data in runs:
         if address != end and pieces:
@@ -100,28 +102,41 @@ def _coalesce(runs: list[tuple[int, bytes]]) -> tuple[Segment, ...]:
     return tuple(segments)
 
 
-def _fast_runs(raw: bytes) -> list[tuple[int, bytes]]:
+def _fast_runs(raw: bytes) -> list[tuple[int, bytes | bytearray]]:
     eol = b"\r\n" if b"\r" in raw else b"\n"
-    text = raw.rstrip() + eol
+    text = raw
+    if not raw.endswith(eol) or raw[-len(eol) - 1:-len(eol)].isspace():
+        text = raw.rstrip() + eol   # copies only files with odd endings
     records = text.count(b":")
     if text.count(b"\n") != records or (eol == b"\r\n" and text.count(b"\r") != records):
         raise _Irregular
-    try:
-        blob = binascii.unhexlify(text.translate(None, b":\r\n"))
-    except binascii.Error:
-        raise _Irregular from None
-    walker = _Walker(blob, text, eol)
+    walker = _Walker(_decode(text), text, eol)
     runs = walker.walk()
     if walker.line != records or walker.position != len(text):
         raise _Irregular
     return runs
 
 
+def _decode(text: bytes) -> bytearray:
+    """The record bytes of ``text``, decoded 1 MiB of text at a time (so the
+    digits-only copy never costs the whole file's size again)."""
+    blob = bytearray()
+    position = 0
+    while position < len(text):
+        end = text.find(b"\n", position + _DECODE_STEP) + 1 or len(text)
+        try:
+            blob += binascii.unhexlify(text[position:end].translate(None, b":\r\n"))
+        except binascii.Error:
+            raise _Irregular from None
+        position = end
+    return blob
+
+
 class _Walker:
     """Walks the decoded records of a well-formed file block by block,
     checking that each record is exactly one line of ``text``."""
 
-    def __init__(self, blob: bytes, text: bytes, eol: bytes) -> None:
+    def __init__(self, blob: bytearray, text: bytes, eol: bytes) -> None:
         self.blob = blob
         self.text = text
         self.eol = eol
@@ -129,10 +144,10 @@ class _Walker:
         self.position = 0    # in text
         self.line = 0
         self.base = 0
-        self.runs: list[tuple[int, bytes]] = []
+        self.runs: list[tuple[int, bytes | bytearray]] = []
         self.ended = False
 
-    def walk(self) -> list[tuple[int, bytes]]:
+    def walk(self) -> list[tuple[int, bytes | bytearray]]:
         size = len(self.blob)
         while self.offset < size:
             if self.ended or self.offset + 5 > size:
@@ -171,7 +186,7 @@ class _Walker:
         for column in range(count):
             data[column::count] = table[4 + column::stride]
         address = self.base + (blob[offset + 1] << 8 | blob[offset + 2])
-        self.runs.append((address, bytes(data)))
+        self.runs.append((address, data))
         self.offset += rows * stride
         self.position += rows * (2 * stride + 1 + len(self.eol))
         self.line += rows
@@ -186,7 +201,7 @@ class _Walker:
         first = found[0]
         if found == tuple(range(first, first + rows * count, count)):
             return rows
-        return next(i for i, (a, b) in enumerate(zip(found, range(first, 1 << 30, count)))
+        return next(i for i, (a, b) in enumerate(zip(found, range(first, 1 << 30, count), strict=False))
                     if a != b)
 
     def _single_record(self) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal
 
 FirmwareKind = Literal["bin", "hex", "elf"]
@@ -56,7 +57,7 @@ class Firmware:
             raise ValueError(f"{self.path}: kind: expected one of {KINDS}, got {self.kind!r}")
         if not self.segments:
             raise ValueError(f"{self.path}: expected at least one segment")
-        for before, after in zip(self.segments, self.segments[1:]):
+        for before, after in pairwise(self.segments):
             if after.address < before.end:
                 raise ValueError(f"{self.path}: segments must be sorted and disjoint, "
                                  f"got {before!r} then {after!r}")
@@ -84,7 +85,7 @@ class Firmware:
 
     @property
     def has_gaps(self) -> bool:
-        return any(a.end != b.address for a, b in zip(self.segments, self.segments[1:]))
+        return any(a.end != b.address for a, b in pairwise(self.segments))
 
     def chunks(self, erased_val: int = 0xFF) -> Iterator[bytes | memoryview]:
         """The firmware from ``start`` to ``end``, gaps filled with ``erased_val``."""

@@ -21,11 +21,11 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zephyr_ota.errors import KeyFileError, SlotOverflowError, UsageError
 from zephyr_ota.image import encrypt as enc
-from zephyr_ota.image.constants import IMAGE_HEADER_SIZE, ImageFlag, TlvType
+from zephyr_ota.image.constants import ENCRYPTION_TLVS, IMAGE_HEADER_SIZE, ImageFlag, TlvType
 from zephyr_ota.image.header import ImageHeader
 from zephyr_ota.image.output import ImageParts, write_image
 from zephyr_ota.image.protected import ProtectedContent, boot_record, parse_uuid, protected_tlvs
@@ -33,6 +33,9 @@ from zephyr_ota.image.request import SignRequest
 from zephyr_ota.image.tlv import Tlv, encode_area
 from zephyr_ota.image.trailer import TrailerSpec
 from zephyr_ota.keys.base import HashAlg, KeyType, PublicKey, Signer
+
+if TYPE_CHECKING:
+    from zephyr_ota.firmware.model import Firmware
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +99,14 @@ class SignedImage:
     vector: str | None = None       # "payload"/"digest": the file holds the data to sign
 
     @property
+    def bytes_left(self) -> int:
+        """Slot bytes left after the image and imgtool's trailer estimate."""
+        return self.slot_size - self.image_size - self.trailer_size
+
+    @property
     def key_tlv(self) -> Tlv | None:
-        return next((t for t in self.tlvs if t.kind in enc.EncScheme._value2member_map_), None)
+        """The key-transport TLV of an encrypted image."""
+        return next((t for t in self.tlvs if t.kind in ENCRYPTION_TLVS), None)
 
 
 def choose_hash(sha: str, key_type: KeyType | None, pure: bool) -> HashAlg:
@@ -132,7 +141,7 @@ class _Body:
     base_address: int | None
 
 
-def _split_firmware(request: SignRequest, firmware: Any, encrypting: bool) -> _Body:
+def _split_firmware(request: SignRequest, firmware: Firmware, encrypting: bool) -> _Body:
     data = memoryview(firmware.to_bytes(request.erased_val))
     size = request.header_size
     base = firmware.base_address
@@ -189,7 +198,7 @@ def _protected(request: SignRequest, hash_alg: HashAlg, pub: PublicKey | None) -
 def _check_keys(request: SignRequest, signer: Signer | None,
                 encryption: Encryption | None) -> enc.EncScheme | None:
     if signer is not None and not signer.public.key_type.can_sign:
-        raise KeyFileError(f"-k: a {signer.public.key_type.value} key cannot sign images",
+        raise KeyFileError(f"-k: {signer.public.key_type.value} keys cannot sign images",
                            hint="x25519 keys only encrypt; give it to -E")
     if encryption is None:
         if request.clear:
@@ -243,7 +252,7 @@ def _hash_payload(hash_alg: HashAlg, parts: list[bytes | memoryview]) -> bytes:
     return h.digest()
 
 
-def sign_image(request: SignRequest, firmware: Any, signer: Signer | None,
+def sign_image(request: SignRequest, firmware: Firmware, signer: Signer | None,
                output: str | os.PathLike[str],
                encryption: Encryption | None = None) -> SignedImage:
     """Write the image for ``firmware`` to ``output`` (``.hex`` -> Intel HEX, else binary).
@@ -307,20 +316,22 @@ def _trailer_spec(request: SignRequest, encrypting: bool, tlvs: list[Tlv]) -> Tr
                        enctlv_len=len(key_tlv.value) if key_tlv else 0)
 
 
-def _check_fits(request: SignRequest, firmware: Any, image_size: int, spec: TrailerSpec) -> None:
+def _check_fits(request: SignRequest, firmware: Firmware, image_size: int,
+                spec: TrailerSpec) -> None:
     """imgtool image.py ``check_trailer``: image + trailer must fit the slot."""
     if request.slot_size <= 0:
         return
-    need = image_size + spec.size
-    if need > request.slot_size:
+    left = spec.bytes_left(image_size, request.slot_size)
+    if left < 0:
+        need = image_size + spec.size
         raise SlotOverflowError(
             f"{firmware.path}: image {image_size:#x} + trailer {spec.size:#x} = {need:#x} "
-            f"bytes exceeds the slot size {request.slot_size:#x} by {need - request.slot_size:#x}",
+            f"bytes exceeds the slot size {request.slot_size:#x} by {-left:#x}",
             hint="shrink the firmware, enlarge the slot, or lower -M/--max-sectors "
                  "to the slot's real sector count")
 
 
-def _write_vector(request: SignRequest, firmware: Any, output: str | os.PathLike[str],
+def _write_vector(request: SignRequest, firmware: Firmware, output: str | os.PathLike[str],
                   header: ImageHeader, hash_alg: HashAlg, digest: bytes,
                   payload: bytes | None, src: _Body) -> SignedImage:
     """``--vector-to-sign``: write what an external signer must sign, nothing else."""

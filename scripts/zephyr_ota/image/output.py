@@ -72,7 +72,7 @@ def write_image(path: Path, parts: ImageParts, request: SignRequest,
         if request.hex_addr is not None:
             log.warning("-x/--hex-addr %#x has no effect on binary output %s",
                         request.hex_addr, path)
-        with atomic_writer(path) as f:
+        with atomic_writer(path, durable=False) as f:
             for chunk in parts.chunks():
                 f.write(chunk)
             if pad:
@@ -92,7 +92,7 @@ def write_image(path: Path, parts: ImageParts, request: SignRequest,
         trailer_at = base + request.slot_size - spec.size
         regions += [(trailer_at + off, [data]) for off, data in
                     spec.pieces_for(request.confirm, request.test, request.erased_val)]
-    with atomic_writer(path) as f:
+    with atomic_writer(path, durable=False) as f:
         write_hex_regions(f, regions)
     return "hex", base
 

@@ -73,6 +73,11 @@ class TrailerSpec:
             keys = 2 * align_up(key_field, self.max_align)
         return status + keys + self.max_align * 4 + self.magic_field
 
+    def bytes_left(self, image_size: int, slot_size: int) -> int:
+        """Slot bytes left after image and trailer; negative when it does not
+        fit (imgtool image.py ``check_trailer`` refuses that)."""
+        return slot_size - image_size - self.size
+
     @property
     def magic(self) -> bytes:
         """The 16 magic bytes (bootutil_public.c boot_img_magic)."""

@@ -60,6 +60,15 @@ class VerifyResult:
         return self.ok
 
 
+class _Failure(Exception):
+    """A failed check: ``what`` names it (hash, key, signature, ...)."""
+
+    def __init__(self, what: str, message: str) -> None:
+        super().__init__(message)
+        self.what = what
+        self.message = message
+
+
 def _fail(img: ParsedImage | None, what: str, message: str, **kw: Any) -> VerifyResult:
     where = img.where if img is not None else "image"
     version = img.header.version if img is not None else None
@@ -108,13 +117,6 @@ def _aes_key(img: ParsedImage, decrypt_key: Any) -> bytes:
         return unwrap_key(decrypt_key, key_tlvs[0], key_len, where=img.where)
     except OtaError as e:
         raise _Failure("decryption", str(e).removeprefix(f"{img.where}: ")) from e
-
-
-class _Failure(Exception):
-    def __init__(self, what: str, message: str) -> None:
-        super().__init__(message)
-        self.what = what
-        self.message = message
 
 
 def _check_hash(img: ParsedImage, alg: HashAlg, stored: bytes,
@@ -176,6 +178,22 @@ def _check_signature(img: ParsedImage, key: PublicKey, alg: HashAlg, digest: byt
                                     f"{key.key_type.value} key")
 
 
+def _check_encrypted_aware(img: ParsedImage, key: PublicKey | None, alg: HashAlg,
+                           stored: bytes, decrypt_key: Any) -> tuple[bool, bool]:
+    """``_check_hash``; for an encrypted body without the device key the hash
+    cannot be checked, but the key and the signature over the stored digest
+    can: a bad one is reported as such, a good one is said in the message."""
+    try:
+        return _check_hash(img, alg, stored, decrypt_key)
+    except _Failure as f:
+        if f.what != "hash" or not img.encrypted or decrypt_key is not None or key is None:
+            raise
+        _check_key(img, key, alg)
+        _check_signature(img, key, alg, stored)
+        raise _Failure("hash", f"{f.message} (the signature over the stored digest is "
+                               "valid)") from None
+
+
 def verify_image(image: ParsedImage | bytes, key: PublicKey | None = None,
                  decrypt_key: Any = None, where: str = "image") -> VerifyResult:
     """Check ``image``; never raises for a bad image (the result says what failed).
@@ -191,7 +209,7 @@ def verify_image(image: ParsedImage | bytes, key: PublicKey | None = None,
         if isinstance(found, str):
             raise _Failure("hash", found)
         alg, stored = found
-        decrypted, plain = _check_hash(img, alg, stored, decrypt_key)
+        decrypted, plain = _check_encrypted_aware(img, key, alg, stored, decrypt_key)
         if key is not None:
             _check_key(img, key, alg)
             _check_signature(img, key, alg, stored)

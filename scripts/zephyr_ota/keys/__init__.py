@@ -3,7 +3,8 @@
 Entry points (re-exported from ``loader``; importing this package does not
 import cryptography): ``load_private_key(path, password=None)``,
 ``load_public_key(path)``, ``generate_key(key_type)``,
-``key_hash(pub, hash_alg=SHA256)``; the types ``KeyType``, ``HashAlg``,
+``key_hash(pub, hash_alg=SHA256)``, ``public_key_from_bytes(der)`` (the
+bytes an image's PUBKEY TLV or a bootloader's key table holds); the types ``KeyType``, ``HashAlg``,
 ``PublicKey``, ``Signer``. Family modules: ``rsa``, ``ecdsa``, ``ed25519``,
 ``x25519``; C/Rust/PEM renderings of keys for ``getpub``: ``emit``.
 """
@@ -15,6 +16,7 @@ from zephyr_ota.keys.loader import (
     key_hash,
     load_private_key,
     load_public_key,
+    public_key_from_bytes,
 )
 
 __all__ = [
@@ -27,4 +29,5 @@ __all__ = [
     "key_hash",
     "load_private_key",
     "load_public_key",
+    "public_key_from_bytes",
 ]

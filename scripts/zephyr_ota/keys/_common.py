@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from zephyr_ota.errors import UnsupportedError
 from zephyr_ota.keys.base import HashAlg, KeyType
 
-_HASHES = {HashAlg.SHA256: hashes.SHA256, HashAlg.SHA384: hashes.SHA384,
-           HashAlg.SHA512: hashes.SHA512}
+_HASHES: dict[HashAlg, type[hashes.SHA256 | hashes.SHA384 | hashes.SHA512]] = {
+    HashAlg.SHA256: hashes.SHA256, HashAlg.SHA384: hashes.SHA384, HashAlg.SHA512: hashes.SHA512}
 
 
 def crypto_hash(hash_alg: HashAlg) -> hashes.HashAlgorithm:

@@ -1,7 +1,8 @@
 """Loading, generating and hashing keys: the entry points of ``zephyr_ota.keys``.
 
 Entry points: ``load_private_key``, ``load_public_key``, ``generate_key``,
-``key_hash``, ``wrap_private``, ``wrap_public``, ``PASSWORD_ENV``.
+``key_hash``, ``public_key_from_bytes``, ``wrap_private``, ``wrap_public``,
+``PASSWORD_ENV``.
 
 Key files are PEM (PKCS#8, PKCS#1, SEC1 private keys; SubjectPublicKeyInfo
 or PKCS#1 public keys) as imgtool and OpenSSL write them; DER is accepted
@@ -140,6 +141,32 @@ def wrap_public(crypto_key: Any, origin: str = "key") -> PublicKey:
         raise KeyFileError(f"{origin}: unsupported key: expected {_SUPPORTED}, found {e}") from e
     raise KeyFileError(f"{origin}: unsupported key: expected {_SUPPORTED}, "
                        f"found {type(crypto_key).__name__}")
+
+
+def public_key_from_bytes(der: bytes, origin: str = "key") -> PublicKey:
+    """A public key from the bytes MCUboot embeds (``public_bytes()``: PKCS#1
+    ``RSAPublicKey`` for RSA, SubjectPublicKeyInfo for the others), e.g. the
+    PUBKEY TLV of an image or a key table compiled into a bootloader."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        crypto_key = serialization.load_der_public_key(der)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        try:
+            pem = (b"-----BEGIN RSA PUBLIC KEY-----\n" + _base64(der)
+                   + b"-----END RSA PUBLIC KEY-----\n")
+            crypto_key = serialization.load_pem_public_key(pem)
+        except (ValueError, TypeError, UnsupportedAlgorithm) as e:
+            raise KeyFileError(f"{origin}: expected a DER public key (SubjectPublicKeyInfo "
+                               f"or PKCS#1 RSAPublicKey), found {len(der)} other bytes") from e
+    return wrap_public(crypto_key, origin)
+
+
+def _base64(data: bytes) -> bytes:
+    import base64
+
+    return base64.encodebytes(data)
 
 
 def load_private_key(path: str | os.PathLike[str], password: bytes | None = None) -> Any:

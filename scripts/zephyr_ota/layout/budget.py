@@ -53,16 +53,16 @@ from zephyr_ota.layout.budget_rules import (
     STATUS_STATES,
     Encryption,
     EncScheme,
-    check_sector_count,
-    move_offset_bound,
-    scratch_bound,
-    single_slot_bound,
-    swap_info_bound,
     align_up,
+    check_sector_count,
     imgtool_overwrite_only,
     imgtool_trailer_size,
     matched_chunks,
+    move_offset_bound,
+    scratch_bound,
+    single_slot_bound,
     status_size,
+    swap_info_bound,
     trailer_info_size,
     trailer_size,
 )
@@ -217,11 +217,14 @@ class Budget:
             f"for {self.mode.value} in a {self.slot_size:#x}-byte slot, got {image_size} "
             f"({image_size - self.max_image_size} too many)", hint=hint)
 
-    def describe(self) -> list[str]:
-        """Lines for a summary: slot, trailer, spare sector, image size."""
+    def describe(self, image_size: int | None = None) -> list[str]:
+        """Lines for a summary: slot, trailer, spare sector, image size, and with
+        ``image_size`` the image and the bytes left."""
         lines = [f"mode {self.mode.value}: slot {self.slot_size:#x} ({self.slot_size} bytes)"]
         lines += [f"  {label}: {value} bytes" for label, value in self.breakdown]
         lines.append(f"  max image (header + code + TLVs): {self.max_image_size} bytes")
+        if image_size is not None:
+            lines.append(f"  image: {image_size} bytes, {self.bytes_left(image_size)} bytes left")
         lines += [f"  note: {n}" for n in self.notes]
         return lines
 
@@ -235,7 +238,10 @@ def compute_budget(req: BudgetRequest) -> Budget:
     if mode is UpgradeMode.FIRMWARE_LOADER:
         size, parts = single_slot_bound(req)
     else:
-        check_sector_count(req)
+        # direct-xip and ram-load never read the slots' sector maps (loader.c
+        # boot_read_sectors is compiled out for them); every other mode does
+        if mode not in (UpgradeMode.DIRECT_XIP, UpgradeMode.RAM_LOAD):
+            check_sector_count(req)
         if mode in (UpgradeMode.SWAP_USING_MOVE, UpgradeMode.SWAP_USING_OFFSET):
             size, parts, t_sectors, spare = move_offset_bound(req)
             where = "primary" if mode is UpgradeMode.SWAP_USING_MOVE else "secondary"

@@ -126,10 +126,9 @@ def _swap_info_off(slot_size: int, a: int) -> int:
 
 def _trailer_sector_count(sectors: tuple[int, ...], nbytes: int) -> int:
     """How many sectors from the end hold ``nbytes`` (boot_get_first_trailer_sector)."""
-    total, count = 0, 0
-    for size in reversed(sectors):
+    total = 0
+    for count, size in enumerate(reversed(sectors), start=1):
         total += size
-        count += 1
         if total >= nbytes:
             return count
     raise LayoutError(f"trailer of {nbytes} bytes does not fit a slot of {sum(sectors)} bytes")
@@ -153,8 +152,9 @@ def _uniform_sector(req: BudgetRequest) -> int:
     if len(sizes) != 1:
         raise LayoutError(
             f"{req.mode.value}: expected one sector size in both slots, got "
-            f"{', '.join(hex(s) for s in sorted(sizes))} (swap_{req.mode.name[11:].lower()}.c "
-            "boot_slots_compatible: 'Cannot upgrade: not same sector layout')",
+            f"{', '.join(hex(s) for s in sorted(sizes))}; MCUboot 2.3 refuses it "
+            f"(swap_{req.mode.name[11:].lower()}.c boot_slots_compatible: 'Cannot upgrade: "
+            "not same sector layout')",
             hint="use swap-using-scratch for slots with mixed sector sizes")
     return sizes.pop()
 
@@ -265,7 +265,7 @@ def matched_chunks(req: BudgetRequest) -> tuple[int, ...]:
     if i != len(p) or j != len(s) or sum(p) != sum(s) or sz0 or sz1:
         raise LayoutError(
             f"{req.mode.value}: slots of {sum(p):#x} and {sum(s):#x} bytes with sectors "
-            f"{_sector_summary(p)} / {_sector_summary(s)} are refused by MCUboot "
+            f"{_sector_summary(p)} / {_sector_summary(s)} are refused by MCUboot 2.3 "
             "(swap_scratch.c boot_slots_compatible: 'Cannot upgrade: slots are not compatible')",
             hint="give both slots the same size, made of sectors that are multiples of each other")
     return tuple(chunks)

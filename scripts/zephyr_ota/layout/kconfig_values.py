@@ -53,6 +53,7 @@ class KconfigInputs:
     rom_end_offset: int | None = None      # slot size - max image size, for the app's linker
     encrypted: bool = False
     single_slot: bool = False              # firmware-loader without a loader slot: single app
+    aes256: bool = False                   # AES-256 image encryption
 
 
 def kconfig_for(inp: KconfigInputs) -> KconfigValues:
@@ -71,6 +72,8 @@ def kconfig_for(inp: KconfigInputs) -> KconfigValues:
         mcuboot.append(("UPDATEABLE_IMAGE_NUMBER", str(inp.images)))
     if inp.encrypted:
         mcuboot.append(("BOOT_ENCRYPT_IMAGE", "y"))
+        if inp.aes256:
+            mcuboot.append(("BOOT_ENCRYPT_ALG_AES_256", "y"))
     app: list[tuple[str, str]] = [("BOOTLOADER_MCUBOOT", "y"),
                                   (f"MCUBOOT_BOOTLOADER_MODE_{app_suffix}", "y"),
                                   ("ROM_START_OFFSET", hex(inp.header_size))]
@@ -80,4 +83,6 @@ def kconfig_for(inp: KconfigInputs) -> KconfigValues:
                                        (f"MCUBOOT_MODE_{sb_suffix}", "y")]
     if inp.images > 1:
         sysbuild.append(("MCUBOOT_UPDATEABLE_IMAGES", str(inp.images)))
+    if inp.encrypted:
+        sysbuild.append(("BOOT_ENCRYPTION", "y"))
     return KconfigValues(tuple(mcuboot), tuple(app), tuple(sysbuild))

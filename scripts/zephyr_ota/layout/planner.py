@@ -76,6 +76,8 @@ class PlanRequest:
     max_img_sectors: int | None = None     # None: CONFIG_BOOT_MAX_IMG_SECTORS_AUTO
     header_size: int = DEFAULT_HEADER_SIZE
     loader_size: int = 0                   # firmware-loader: slot1 for the loader image
+    keep: tuple[Partition, ...] = ()       # read-only partitions at the start of the code
+    #                                        flash to keep (RP2040's boot2), MCUboot follows
 
     def __post_init__(self) -> None:
         if not self.flashes:
@@ -136,7 +138,25 @@ def _code_flash(req: PlanRequest) -> FlashGeometry:
     return internal[0]
 
 
+def keepable(p: Partition) -> bool:
+    """A board partition the planner keeps: read-only and not one it writes itself."""
+    ours = p.label in ("boot_partition", "scratch_partition", "storage_partition") or \
+        (p.label.startswith("slot") and p.label.endswith("_partition"))
+    return p.read_only and not ours and not p.container
+
+
+def _kept_end(req: PlanRequest, flash: FlashGeometry, notes: list[str]) -> int:
+    end = 0
+    for p in sorted((p for p in req.keep if p.flash == flash.name), key=lambda p: p.offset):
+        if p.offset != end:
+            break
+        end = p.end
+        notes.append(f"{p.label}: kept at [{p.offset:#x}, {p.end:#x}) (read-only, from the board)")
+    return end
+
+
 def _bootloader(req: PlanRequest, flash: FlashGeometry, notes: list[str]) -> Partition:
+    start = _kept_end(req, flash, notes)
     size = req.bootloader_size
     if size is None:
         size = BOOTLOADER_DEFAULTS[req.signature]
@@ -145,10 +165,10 @@ def _bootloader(req: PlanRequest, flash: FlashGeometry, notes: list[str]) -> Par
             size += ENCRYPTION_EXTRA
             why += ", +0x4000 for image encryption"
         notes.append(f"boot_partition: {size:#x} bytes, {why}")
-    end = _round_up(flash.sector_bounds(), size)
-    if end != size:
-        notes.append(f"boot_partition: rounded up from {size:#x} to {end:#x} (erase sectors)")
-    return Partition("boot_partition", 0, end, flash.name, name="mcuboot")
+    end = _round_up(flash.sector_bounds(), start + size)
+    if end != start + size:
+        notes.append(f"boot_partition: ends at {end:#x}, the next erase-sector boundary")
+    return Partition("boot_partition", start, end - start, flash.name, name="mcuboot")
 
 
 def _storage(req: PlanRequest, flash: FlashGeometry, boot_end: int,
@@ -191,7 +211,8 @@ def plan_layout(req: PlanRequest) -> Plan:
                       loader_size=req.loader_size)
     slots, shape_notes = shape_slots(shape)
     notes += shape_notes
-    parts = tuple(sorted([boot, *slots, *([storage] if storage else [])],
+    kept = [p for p in req.keep if p.flash == code.name and p.end <= boot.offset]
+    parts = tuple(sorted([*kept, boot, *slots, *([storage] if storage else [])],
                          key=lambda p: (p.flash != code.name, p.flash, p.offset)))
     layout = Layout(tuple(req.flashes), parts, code_partition="slot0_partition",
                     notes=tuple(notes))
@@ -201,7 +222,8 @@ def plan_layout(req: PlanRequest) -> Plan:
         mode=req.mode, images=req.images, max_img_sectors=req.max_img_sectors,
         header_size=req.header_size,
         rom_end_offset=budgets[0].slot_size - budgets[0].max_image_size,
-        encrypted=req.encryption is not Encryption.NONE, single_slot=single))
+        encrypted=req.encryption is not Encryption.NONE, single_slot=single,
+        aes256=req.encryption is Encryption.AES256))
     for n in notes:
         log.info("default: %s", n)
     return Plan(req.mode, layout, budgets, kconfig, tuple(notes))

@@ -161,5 +161,5 @@ def shape_slots(shape: SlotShape) -> tuple[tuple[Partition, ...], list[str]]:
                           f"the flash has {shape.secondary.size:#x}")
     if pos < shape.end:
         notes.append(f"[{pos:#x}, {shape.end:#x}) left free ({shape.end - pos} bytes): "
-                     "less than a sector per slot")
+                     "the mode's slot shapes leave it over")
     return tuple(parts), notes

@@ -10,10 +10,11 @@ Entry points:
   a manifest and its files verified as a device would (``west ota-verify``).
 * ``summary``: text and JSON renderings of the results for the adapters.
 
-Inner modules: ``requests`` (the request dataclasses), ``provenance``
-(a value with where it came from), ``resolve`` (build facts + ota.yml +
-options -> one ``ImagePlan`` per image), ``trust`` (the keys the bootloader
-trusts), ``checks`` (everything refused before a file is written),
-``produce`` (the bytes of every output, in memory), ``outputs`` (atomic
-writes).
+Inner modules: ``requests`` (the request dataclasses), ``results``,
+``provenance`` (a value with where it came from), ``resolve`` (build facts +
+ota.yml + options -> one ``ImagePlan`` per image), ``trust`` (the keys the
+bootloader trusts), ``checks`` (what is refused before a file is written),
+``produce`` (signing each image into the staging folder, against MCUboot's
+budget), ``merged`` (hex outputs), ``release`` (the manifest's facts),
+``staging`` (all-or-nothing output).
 """

@@ -39,7 +39,7 @@ def write_merged_hex(path: Path, mcuboot_hex: Path | None,
     runs = [(s.address, memoryview(s.data), f"MCUboot ({mcuboot_hex})") for s in boot.segments]
     runs += [(address, memoryview(data), name) for name, address, data in images]
     runs.sort(key=lambda r: r[0])
-    for (a, da, na), (b, _, nb) in zip(runs, runs[1:]):
+    for (a, da, na), (b, _, nb) in zip(runs, runs[1:], strict=False):
         if a + len(da) > b:
             raise LayoutError(f"merged.hex: {na} [{a:#x}, {a + len(da):#x}) overlaps {nb} "
                               f"starting at {b:#x}")

@@ -91,7 +91,12 @@ class ProducedImage:
 def compute_plan_budget(plan: ImagePlan, scheme: str | None) -> Any:
     """MCUboot's budget for ``plan`` (``LayoutError`` for shapes it cannot upgrade)."""
     from zephyr_ota.layout.budget import (
-        BudgetRequest, EncScheme, Encryption, compute_budget, request_for_image)
+        BudgetRequest,
+        Encryption,
+        EncScheme,
+        compute_budget,
+        request_for_image,
+    )
 
     enc = Encryption.NONE
     options: dict[str, Any] = {}

@@ -1,7 +1,7 @@
 """The release manifest of a signed build: facts collected from the images
 made (``produce``) and the build directory, handed to ``manifest.build``.
 
-Entry points: ``ManifestInputs``, ``build_release_manifest(inputs) ->
+Entry points: ``ManifestInputs``, ``release_time()``, ``build_release_manifest(inputs) ->
 ReleaseManifest``, ``manifest_signing_key(plan, signer) -> (key, description)``,
 ``app_revision(source_dir)``.
 
@@ -42,6 +42,7 @@ class ManifestInputs:
     signer: Any
     trusted_public: tuple[Any, ...]      # public keys the bootloader trusts
     scheme: str | None                   # EncScheme value when encrypting
+    created: int                         # Unix time of the release (release_time())
 
 
 def app_revision(source_dir: Path | None) -> str | None:
@@ -76,7 +77,7 @@ def _image_facts(made: ProducedImage, staged: Path, scheme: str | None) -> Any:
     data = (staged / made.ota_name).read_bytes()
     keyhash = next((t.value for t in img.tlvs if t.kind == _KEYHASH_TLV), None)
     enc = None
-    if made.secondary is not None and scheme is not None:
+    if made.secondary is not None and scheme is not None and plan.encryption is not None:
         enc = Encryption(_SCHEME_NAMES[scheme], plan.encryption.aes_bits.value)
     board = str(plan.app.board or "")
     offset = made.budget.spare_sector if plan.mode.value.value == "swap-using-offset" else 0
@@ -102,7 +103,8 @@ def _counter(img: Any) -> int | None:
     return int.from_bytes(tlv.value, "little") if tlv is not None else None
 
 
-def _created() -> int:
+def release_time() -> int:
+    """SOURCE_DATE_EPOCH (reproducible builds), else now."""
     from zephyr_ota.manifest.build import source_date_epoch
 
     epoch = source_date_epoch()
@@ -135,7 +137,7 @@ def build_release_manifest(inputs: ManifestInputs) -> Any:
         class_name=str(fields.get("class", board)), board=board, soc=_soc(board),
         bootloader=boot, images=tuple(_image_facts(m, inputs.staged, inputs.scheme)
                                       for m in inputs.images),
-        created=_created(), zephyr_revision=build.info.zephyr_version,
+        created=inputs.created, zephyr_revision=build.info.zephyr_version,
         app_revision=app_revision(source)))
 
 

@@ -181,6 +181,11 @@ def _mode(req: SignBuildRequest, build: Any, app: Any, config: Any) -> Resolved[
     if found is None:
         raise ConfigError(f"{build.path}: MCUboot upgrade mode: expected it in MCUboot's or "
                           "sysbuild's .config, found none", hint="give --mode")
+    built = build.mcuboot.mode if build.mcuboot is not None else None
+    if built is not None and built.value is not None and built.value != found.value:
+        log.warning("%s: mode %s differs from the mode MCUboot was built with (%s: %s); the "
+                    "budget follows %s", found.source, found.value.value, built.source,
+                    built.value.value, found.value.value)
     return found  # type: ignore[return-value]
 
 
@@ -327,7 +332,7 @@ def trusted_key_files(req: SignBuildRequest, build: Any) -> tuple[tuple[Path, st
     """The key files the bootloader trusts, each with its source."""
     if req.trusted_keys:
         return tuple((p, f"--trusted-key {p}") for p in req.trusted_keys)
-    refs = ()
+    refs: tuple[Any, ...] = ()
     if build.mcuboot is not None and build.mcuboot.signature_keys:
         refs = build.mcuboot.signature_keys
     elif build.sysbuild_config is not None:

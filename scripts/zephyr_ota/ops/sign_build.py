@@ -20,17 +20,24 @@ Order — nothing reaches the output folder until every check passed:
 
 from __future__ import annotations
 
-import calendar
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
 from zephyr_ota.ops.checks import (
-    check_encryption_key, check_header_size, check_previous, check_signing_key)
-from zephyr_ota.ops.provenance import Resolved
+    check_encryption_key,
+    check_header_size,
+    check_previous,
+    check_signing_key,
+)
 from zephyr_ota.ops.produce import ImageJob, ProducedImage, produce_image
-from zephyr_ota.ops.release import ManifestInputs, build_release_manifest, manifest_signing_key
+from zephyr_ota.ops.provenance import Resolved
+from zephyr_ota.ops.release import (
+    ManifestInputs,
+    build_release_manifest,
+    manifest_signing_key,
+    release_time,
+)
 from zephyr_ota.ops.requests import SignBuildRequest
 from zephyr_ota.ops.resolve import ImagePlan, ReleasePlan, resolve_release
 from zephyr_ota.ops.results import BudgetFacts, ImageResult, OutputFile, SignBuildResult
@@ -64,8 +71,8 @@ def _load_signer(plan: ReleasePlan) -> Any:
     from zephyr_ota.keys.external import load_signer
 
     signer = load_signer(plan.signing_key.value)
-    if os.environ.get("SOURCE_DATE_EPOCH") and dataclasses.is_dataclass(signer) and \
-            hasattr(signer, "deterministic"):
+    if os.environ.get("SOURCE_DATE_EPOCH") and hasattr(signer, "deterministic") and \
+            dataclasses.is_dataclass(signer) and not isinstance(signer, type):
         signer = dataclasses.replace(signer, deterministic=True)
     return signer
 
@@ -91,13 +98,17 @@ def _check_keys(plan: ReleasePlan, signer: Any, release: bool) -> tuple[str, dic
     return trusted_by, enc_keys
 
 
-def _hex_files(stage: Staging, made: tuple[ProducedImage, ...], build: Any, confirm: bool) -> None:
+def _hex_files(stage: Staging, made: tuple[ProducedImage, ...], build: Any, confirm: bool,
+               factory: bool = True) -> None:
     from zephyr_ota.ops.merged import write_image_hex, write_merged_hex
 
     for m in made:
         data = stage.read(m.names.primary_bin)
         write_image_hex(stage.path(m.names.primary_hex), m.plan.code_address, data)
     first = made[0]
+    if not factory:
+        log.info("merged.hex not written (ota.yml outputs.factory_image: false)")
+        return
     if build.mcuboot is None:
         log.warning("no MCUboot domain in the build: merged.hex not written")
         return
@@ -117,12 +128,9 @@ def _manifest_files(stage: Staging, manifest: Any, manifest_key: Any) -> None:
     stage.put(SIGNATURE_NAME, signature_file_bytes(sign(data, [manifest_key])))
 
 
-def _zip(stage: Staging, manifest: Any) -> None:
+def _zip(stage: Staging, manifest: Any, when: int) -> None:
     from zephyr_ota.manifest.dfu_zip import DFU_ZIP_NAME, DfuZipRequest, write_dfu_zip
-    from zephyr_ota.manifest.model import ReleaseManifest
 
-    assert isinstance(manifest, ReleaseManifest)
-    when = calendar.timegm(time.strptime(manifest.created, "%Y-%m-%dT%H:%M:%SZ"))
     write_dfu_zip(DfuZipRequest(manifest, stage.folder, stage.path(DFU_ZIP_NAME), when))
 
 
@@ -164,17 +172,18 @@ def _kind(name: str) -> str:
 
 
 def _stage_all(req: SignBuildRequest, plan: ReleasePlan, stage: Staging, signer: Any,
-               keys: tuple[str, dict[int, Any]]) -> tuple[tuple[ProducedImage, ...], Any,
-                                                          list[str]]:
+               keys: tuple[str, dict[int, Any]], created: int
+               ) -> tuple[tuple[ProducedImage, ...], Any, list[str]]:
     made = tuple(produce_image(ImageJob(i, signer, keys[1][i.image_index], stage, req.confirm))
                  for i in plan.images)
-    _hex_files(stage, made, plan.build, req.confirm)
+    factory = getattr(getattr(plan.config, "outputs", None), "factory_image", None) is not False
+    _hex_files(stage, made, plan.build, req.confirm, factory)
     from zephyr_ota.ops.trust import load_trusted_keys
 
     trusted = tuple(k.public for k in load_trusted_keys(plan.trusted_keys))
     scheme = _scheme(keys[1], plan)
     manifest = build_release_manifest(ManifestInputs(plan, made, stage.folder, signer,
-                                                     trusted, scheme))
+                                                     trusted, scheme, created))
     warnings = check_previous(manifest, req.previous, req.allow_downgrade)
     return made, manifest, warnings
 
@@ -202,9 +211,10 @@ def sign_build(req: SignBuildRequest) -> SignBuildResult:
     keys = _check_keys(plan, signer, release)
     manifest_key, manifest_desc = manifest_signing_key(plan, signer)
     with Staging(plan.out_dir, req.dry_run) as stage:
-        made, manifest, warnings = _stage_all(req, plan, stage, signer, keys)
+        created = release_time()
+        made, manifest, warnings = _stage_all(req, plan, stage, signer, keys, created)
         _manifest_files(stage, manifest, manifest_key)
-        _zip(stage, manifest)
+        _zip(stage, manifest, created)
         outputs = [OutputFile(plan.out_dir / n, _kind(n), *stage.digest(n))
                    for n in stage.names]
         if not req.dry_run:

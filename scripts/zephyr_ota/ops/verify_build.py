@@ -82,9 +82,14 @@ def _build_keys(build_dir: Path) -> tuple[Path, list[Any], list[Any]]:
     """(manifest path, manifest keys, image keys) a build directory implies."""
     from zephyr_ota.keys import load_public_key
     from zephyr_ota.manifest.io import MANIFEST_NAME
-    from zephyr_ota.ops.sign_build import load_project_config
     from zephyr_ota.ops.requests import SignBuildRequest
-    from zephyr_ota.ops.resolve import manifest_key_of, out_dir_of, signing_key_of, trusted_key_files
+    from zephyr_ota.ops.resolve import (
+        manifest_key_of,
+        out_dir_of,
+        signing_key_of,
+        trusted_key_files,
+    )
+    from zephyr_ota.ops.sign_build import load_project_config
     from zephyr_ota.zephyr.builddir import read_build_dir
 
     build = read_build_dir(build_dir)
@@ -111,7 +116,9 @@ def verify_build(req: VerifyBuildRequest) -> VerifyBuildResult:
     from zephyr_ota.manifest.io import read_manifest
     from zephyr_ota.manifest.verify import VerifyRequest, verify_release
 
-    manifest_path, manifest_keys, image_keys = (req.manifest, [], [])
+    manifest_path = req.manifest
+    manifest_keys: list[Any] = []
+    image_keys: list[Any] = []
     if req.build_dir is not None:
         manifest_path, manifest_keys, image_keys = _build_keys(req.build_dir)
     if req.manifest_keys:
