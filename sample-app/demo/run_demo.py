@@ -36,10 +36,10 @@ SAMPLE = HERE.parent
 BOARD_DTS = HERE / "nrf52840dk_nrf52840.dts"
 MODE = "swap-using-offset"
 FIRMWARE_PACKAGE = "zephyr_4_4_0_hci_usb_nrf52840dk_default"
+MARKER = ".zephyr-ota-demo"   # marks a folder the demo made, so a rerun may replace its parts
 
 sys.path.insert(0, str(HERE))
 from builddir import DemoBuild, LayoutFiles, assemble  # noqa: E402
-MARKER = ".zephyr-ota-demo"
 
 
 class StepFailed(Exception):
@@ -56,7 +56,7 @@ def show(path: Path, out: Path) -> str:
         return str(path)
 
 
-def run(step: str, args: list[str], out: Path, capture: bool = False) -> str:
+def run(step: str, args: list[str], capture: bool = False) -> str:
     """Run ``zephyr-ota ARGS`` with this interpreter; print it first."""
     print(f"\n== {step}\n$ zephyr-ota {' '.join(shlex.quote(a) for a in args)}", flush=True)
     proc = subprocess.run([sys.executable, "-m", "zephyr_ota", *args], text=True,
@@ -93,7 +93,7 @@ def step_layout(out: Path) -> tuple[LayoutFiles, dict]:
     layout = out / "layout"
     text = run("1/6 layout: MCUboot partitions for nrf52840dk from its devicetree",
                ["layout", str(BOARD_DTS), "--mode", MODE, "--signature", "ecdsa-p256",
-                "--encrypt", "aes128", "--out-dir", str(layout), "--json"], out, capture=True)
+                "--encrypt", "aes128", "--out-dir", str(layout), "--json"], capture=True)
     summary = json.loads(text)
     files = [Path(f) if Path(f).is_absolute() else Path.cwd() / f for f in summary["files"]]
 
@@ -119,18 +119,8 @@ def step_keys(out: Path) -> Path:
     # git-ignored); these are throwaway demo keys.
     run("2/6 keys: fresh signing and encryption keys",
         ["keys", "init", "--keys-dir", str(keys), "--type", "ecdsa-p256", "--encrypt",
-         "--project", "zephyr-ota-sample", "--force"], out)
+         "--project", "zephyr-ota-sample", "--force"])
     return keys
-
-
-def fragment_values(path: Path) -> dict[str, str]:
-    """``CONFIG_X=value`` lines of a Kconfig fragment the layout wrote."""
-    values = {}
-    for line in path.read_text().splitlines():
-        name, sep, value = line.partition("=")
-        if sep and not line.lstrip().startswith("#"):
-            values[name.strip()] = value.strip().strip('"')
-    return values
 
 
 def step_build(out: Path, layout: LayoutFiles, keys: Path, firmware: Path) -> Path:
@@ -158,21 +148,21 @@ def version_of(path: Path) -> str:
         "VERSION_MAJOR", "VERSION_MINOR", "PATCHLEVEL", "VERSION_TWEAK")))
 
 
-def step_sign(out: Path, build: Path) -> dict:
+def step_sign(build: Path) -> dict:
     text = run("4/6 sign: check the build, sign, encrypt, merge, write the signed manifest",
                ["sign-build", "-d", str(build), "--config", str(SAMPLE / "ota.yml"), "--json"],
-               out, capture=True)
+               capture=True)
     return json.loads(text)
 
 
-def step_verify(out: Path, build: Path, keys: Path) -> None:
+def step_verify(build: Path, keys: Path) -> None:
     run("5/6 verify: the manifest signature, then every file, as a device would",
-        ["verify-build", "-d", str(build), "--decrypt-key", str(keys / "encryption.pem")], out)
+        ["verify-build", "-d", str(build), "--decrypt-key", str(keys / "encryption.pem")])
 
 
-def step_audit(out: Path, build: Path, keys: Path) -> None:
+def step_audit(build: Path, keys: Path) -> None:
     run("6/6 audit: keys against the build (development mode; --release makes warnings errors)",
-        ["keys", "check", "-d", str(build), "--keys-dir", str(keys)], out)
+        ["keys", "check", "-d", str(build), "--keys-dir", str(keys)])
 
 
 def summary(out: Path, layout: tuple[LayoutFiles, dict], build: Path, signed: dict) -> None:
@@ -225,9 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         layout = step_layout(out)
         keys = step_keys(out)
         build = step_build(out, layout[0], keys, firmware_hex(args.firmware))
-        signed = step_sign(out, build)
-        step_verify(out, build, keys)
-        step_audit(out, build, keys)
+        signed = step_sign(build)
+        step_verify(build, keys)
+        step_audit(build, keys)
     except StepFailed as e:
         print(f"\ndemo: {e}", file=sys.stderr)
         return e.status

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers.elf_builder import ElfSegment, build_elf, zephyr_like_app
 
+from helpers.elf_builder import ElfSegment, build_elf, zephyr_like_app
 from zephyr_ota.cli import main
 from zephyr_ota.keys import KeyType, generate_key
 

@@ -98,3 +98,18 @@ def test_overlays_compile_with_dtc(tmp_path: Path) -> None:
         proc = subprocess.run(["dtc", "-I", "dts", "-O", "dtb", "-o", str(tmp_path / "out.dtb"),
                                str(merged)], capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.slow
+def test_west_ota_layout_writes_the_same(generated: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The real `west ota-layout`, in a workspace with this repository as a
+    project, writes the same files as the command the tests above ran."""
+    conftest = pytest.importorskip("tests.west.conftest")
+    top = conftest.project_workspace(tmp_path_factory.mktemp("west-sample"))
+    sample = top / "modules" / "zephyr-ota" / "sample-app"
+    out = tmp_path_factory.mktemp("west-layout-out")
+    conftest.run([conftest.west_exe(), "ota-layout", *LAYOUT_ARGS[1:], "-o", str(out)], sample)
+    for name in (f"boards/{BOARD}.overlay", "sysbuild/mcuboot.conf", "sysbuild.conf",
+                 "ota-layout.conf"):
+        assert (out / name).read_bytes() == (generated / name).read_bytes(), name
+    assert mcuboot_overlay(out).read_bytes() == (SAMPLE / "sysbuild" / "mcuboot.overlay").read_bytes()

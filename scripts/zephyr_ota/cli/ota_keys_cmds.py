@@ -7,8 +7,8 @@ is imported at top level; the core is imported inside the handlers.
 Entry points: ``add_parsers(subparsers)``, ``add_keys_arguments(parser)``,
 the handlers ``init_handler``, ``import_handler``, ``show_handler``,
 ``check_handler``, and ``render_fragments(facts, sysbuild, out_dir)``
-(jinja2 over ``templates/keys/*.j2``; this is an adapter, the core never
-imports jinja2).
+(``zephyr_ota.render.render_template`` over ``templates/keys/*.j2``; an
+adapter concern: the core never imports jinja2).
 """
 
 from __future__ import annotations
@@ -177,26 +177,11 @@ def _init_password(enabled: bool) -> bytes | None:
 
 # -- fragments ---------------------------------------------------------------
 
-def _templates() -> Any:
-    """A jinja2 environment over the package's templates, else the checkout's
-    ``templates/`` (the lookup ``zephyr_ota.render`` uses)."""
-    import jinja2
-
-    import zephyr_ota
-
-    package = Path(zephyr_ota.__file__).parent / "templates"
-    checkout = Path(zephyr_ota.__file__).parents[2] / "templates"
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(p) for p in (package, checkout) if p.is_dir()]),
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True, autoescape=False)
-
-
 def render_fragments(facts: Any, sysbuild: bool, out_dir: Path) -> dict[Path, str]:
     """The configuration fragments for ``facts`` (path -> text)."""
     from zephyr_ota import __version__
+    from zephyr_ota.render import render_template
 
-    env = _templates()
     mcuboot_path = out_dir / "mcuboot-keys.conf"
     needs_mcuboot = not sysbuild or facts.rsa_len == 3072 or facts.aes_bits == 256
     common = {"f": facts, "version": __version__, "sysbuild": sysbuild,
@@ -204,10 +189,10 @@ def render_fragments(facts: Any, sysbuild: bool, out_dir: Path) -> dict[Path, st
     out: dict[Path, str] = {}
     main = out_dir / ("sysbuild-keys.conf" if sysbuild else "app-keys.conf")
     name = "keys/sysbuild.conf.j2" if sysbuild else "keys/app.conf.j2"
-    out[main] = env.get_template(name).render(fragment_path=main, **common)
+    out[main] = render_template(name, fragment_path=main, **common)
     if needs_mcuboot:
-        out[mcuboot_path] = env.get_template("keys/mcuboot.conf.j2").render(
-            fragment_path=mcuboot_path, **common)
+        out[mcuboot_path] = render_template("keys/mcuboot.conf.j2", fragment_path=mcuboot_path,
+                                            **common)
     return out
 
 
