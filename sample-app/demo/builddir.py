@@ -3,9 +3,11 @@
 What `west build --sysbuild -b nrf52840dk/nrf52840 sample-app` leaves for
 zephyr-ota to read, written from the demo's inputs: ``domains.yaml`` (as
 share/sysbuild/cmake/domains.cmake writes it), sysbuild's ``zephyr/.config``,
-per image ``zephyr/.config``, ``zephyr/zephyr.dts`` (the board devicetree with
-the layout's overlay applied, as Zephyr's dtlib prints the final tree),
-``zephyr/zephyr.hex`` and ``CMakeCache.txt``, and ``build_info.yml``.
+per image ``zephyr/.config`` (what sysbuild sets in the image, with the
+layout's Kconfig fragment merged in last, as Kconfig merges fragments),
+``zephyr/zephyr.dts`` (the board devicetree with the layout's overlay
+applied, as Zephyr's dtlib prints the final tree), ``zephyr/zephyr.hex`` and
+``CMakeCache.txt``, and ``build_info.yml``.
 
 Two stand-ins, both named in the demo's output:
 - The application firmware is the real Zephyr 4.4.0 ``hci_usb`` build for
@@ -20,7 +22,10 @@ Two stand-ins, both named in the demo's output:
   branch-to-self loop) inside the boot partition, so that merged.hex has
   something at 0x0. Its ``.config`` says what a real MCUboot build would.
 
-Entry point: ``assemble(DemoBuild) -> Path``.
+Entry points: ``LayoutFiles`` (what `zephyr-ota layout` wrote), ``DemoBuild``
+(the inputs), ``assemble(DemoBuild) -> Path``; ``read_ihex``/``ihex`` (a
+minimal Intel HEX reader and writer, so the demo needs nothing beyond
+zephyr-ota's own dependencies).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import struct
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 APP = "sample-app"
 MCUBOOT = "mcuboot"
@@ -88,8 +94,8 @@ def fragment(path: Path) -> dict[str, object]:
     return values
 
 
-def merged_devicetree(board_dts: Path, overlay: Path):  # -> dtlib.DT
-    """The board devicetree with an overlay applied, parsed by Zephyr's dtlib."""
+def merged_devicetree(board_dts: Path, overlay: Path) -> Any:
+    """The board devicetree with an overlay applied, parsed by Zephyr's dtlib (a ``dtlib.DT``)."""
     from devicetree import dtlib
 
     text = board_dts.read_text() + "\n" + overlay.read_text()
@@ -99,7 +105,7 @@ def merged_devicetree(board_dts: Path, overlay: Path):  # -> dtlib.DT
         return dtlib.DT(str(merged))
 
 
-def partition(dt, label: str) -> tuple[int, int]:
+def partition(dt: Any, label: str) -> tuple[int, int]:
     """(offset, size) of the partition with a devicetree label."""
     node = dt.label2node[label]
     offset, size = struct.unpack(">II", node.props["reg"].value)

@@ -29,6 +29,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -97,7 +98,7 @@ def step_layout(out: Path) -> tuple[LayoutFiles, dict]:
     summary = json.loads(text)
     files = [Path(f) if Path(f).is_absolute() else Path.cwd() / f for f in summary["files"]]
 
-    def one(what: str, test) -> Path:
+    def one(what: str, test: Callable[[str], bool]) -> Path:
         found = [f for f in files if test(f.relative_to(layout).as_posix())]
         if len(found) != 1:
             raise StepFailed(f"layout: expected one {what} among {summary['files']}", 1)

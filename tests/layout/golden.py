@@ -53,18 +53,24 @@ CASES: dict[str, tuple[str, list[str]]] = {
 
 def run_case(name: str, out_dir: Path) -> int:
     """Run case ``name`` writing into ``out_dir``; the command's exit status."""
+    import logging
     import os
 
     from zephyr_ota.cli import main
 
     dts, extra = CASES[name]
     here = os.getcwd()
+    # main() re-points the "zephyr_ota" logger; put it back for other tests' caplog
+    logger = logging.getLogger("zephyr_ota")
+    saved = (logger.handlers[:], logger.propagate, logger.level)
     os.chdir(ROOT)
     try:
         return main(["-q", "layout", f"{_DTS}/{dts}", "--board", "board",
                      "-o", str(Path(out_dir).resolve()), *extra])
     finally:
         os.chdir(here)
+        logger.handlers[:], logger.propagate = saved[0], saved[1]
+        logger.setLevel(saved[2])
 
 
 def regenerate() -> None:

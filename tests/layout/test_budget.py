@@ -148,6 +148,7 @@ def test_nrf52840dk_vector_issue_8() -> None:
         assert budget.max_image_size == 475_136
         assert budget.spare_sector == 0x1000
         assert budget.trailer_sectors == 1
+        assert budget.secondary_image_offset == (0x1000 if mode is OFF else 0)
     # swap-using-scratch: slot - trailer(118*3*4 + 48) = 483,328 - 1464
     assert compute_budget(BudgetRequest.uniform(SCR, 0x76000, 0x1000)).max_image_size == 481_864
 

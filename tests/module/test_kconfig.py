@@ -114,3 +114,23 @@ def test_sample_sysbuild_conf_enables_the_hook(kconf: kconfiglib.Kconfig) -> Non
     kconf.warn = False
     kconf.load_config(str(REPO / "sample-app" / "sysbuild.conf"))
     assert kconf.syms["ZEPHYR_OTA_SIGN"].str_value == "y"
+
+
+def test_readme_table_matches_kconfig(kconf: kconfiglib.Kconfig, tmp_path: Path) -> None:
+    # zephyr/README.md documents every symbol with its default; keep them true.
+    import re
+
+    load(kconf, tmp_path, "SB_CONFIG_BOOTLOADER_MCUBOOT=y\nSB_CONFIG_ZEPHYR_OTA_SIGN=y\n")
+    rows = re.findall(r"^\| `SB_CONFIG_(\w+)` \| ([^|]+) \|",
+                      (REPO / "zephyr" / "README.md").read_text(), re.M)
+    documented = {name: default.strip() for name, default in rows}
+    module_syms = {s.name for s in kconf.unique_defined_syms
+                   if s.name.startswith("ZEPHYR_OTA_")}
+    assert set(documented) == module_syms
+    for name, default in documented.items():
+        sym = kconf.syms[name]
+        if name == "ZEPHYR_OTA_SIGN":
+            assert default == "n"            # off unless set; it is set above
+            continue
+        expected = f'"{sym.str_value}"' if sym.type == kconfiglib.STRING else sym.str_value
+        assert default == expected, name

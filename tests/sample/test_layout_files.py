@@ -113,3 +113,10 @@ def test_west_ota_layout_writes_the_same(generated: Path, tmp_path_factory: pyte
                  "ota-layout.conf"):
         assert (out / name).read_bytes() == (generated / name).read_bytes(), name
     assert mcuboot_overlay(out).read_bytes() == (SAMPLE / "sysbuild" / "mcuboot.overlay").read_bytes()
+    # The sample's configuration passes `west ota-keys check` in development mode.
+    keys = out / "keys"
+    conftest.run([conftest.west_exe(), "ota-keys", "init", "--config", "ota.yml",
+                  "--keys-dir", str(keys)], sample)
+    check = conftest.run([conftest.west_exe(), "ota-keys", "check", "--config", "ota.yml",
+                          "--keys-dir", str(keys)], sample)
+    assert "no errors" in check.stdout + check.stderr

@@ -26,11 +26,12 @@ function(zephyr_ota_probe out_var python code)
   set(${out_var}_ERROR "${error}" PARENT_SCOPE)
 endfunction()
 
-# Joins folders into one PYTHONPATH value (os.pathsep; escaped on Windows,
-# where it is CMake's list separator).
+# Joins folders into one PYTHONPATH value with ':' (os.pathsep on POSIX).
+# On Windows os.pathsep is ';', CMake's list separator, which does not
+# survive into a command line reliably: only the first folder is used there.
 function(zephyr_ota_pythonpath out_var)
   if(WIN32)
-    string(REPLACE ";" "\\;" joined "${ARGN}")
+    list(GET ARGN 0 joined)
   else()
     string(REPLACE ";" ":" joined "${ARGN}")
   endif()

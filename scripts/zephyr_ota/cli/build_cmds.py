@@ -63,8 +63,8 @@ def _int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
 
 
-def _common_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-d", "--build-dir", default="build", metavar="DIR",
+def _common_arguments(parser: argparse.ArgumentParser, build_default: str | None = "build") -> None:
+    parser.add_argument("-d", "--build-dir", default=build_default, metavar="DIR",
                         help="build directory (default: build, as west build uses)")
     parser.add_argument("--json", action="store_true",
                         help="print a machine-readable summary on stdout")
@@ -99,14 +99,21 @@ def add_sign_arguments(parser: argparse.ArgumentParser) -> None:
                        help="image version major.minor.revision+build")
     image.add_argument("--security-counter", metavar="N|auto",
                        help="security counter TLV value, or 'auto' (from the version)")
-    image.add_argument("--header-size", type=_int, metavar="BYTES")
-    image.add_argument("--slot-size", type=_int, metavar="BYTES")
-    image.add_argument("--align", type=_int, choices=(1, 2, 4, 8, 16, 32), metavar="BYTES")
-    image.add_argument("--max-align", type=_int, choices=(8, 16, 32), metavar="BYTES")
-    image.add_argument("--max-sectors", type=_int, metavar="N")
+    image.add_argument("--header-size", type=_int, metavar="BYTES",
+                       help="default: the application's CONFIG_ROM_START_OFFSET (must match it)")
+    image.add_argument("--slot-size", type=_int, metavar="BYTES",
+                       help="default: MCUboot's slot0_partition (slot2 for image 1, ...)")
+    image.add_argument("--align", type=_int, choices=(1, 2, 4, 8, 16, 32), metavar="BYTES",
+                       help="default: the flash's write-block-size")
+    image.add_argument("--max-align", type=_int, choices=(8, 16, 32), metavar="BYTES",
+                       help="default: BOOT_MAX_ALIGN, max(8, write-block-size)")
+    image.add_argument("--max-sectors", type=_int, metavar="N",
+                       help="default: MCUboot's CONFIG_BOOT_MAX_IMG_SECTORS (or the count "
+                       "_AUTO gives)")
     image.add_argument("--mode", metavar="MODE",
                        help="upgrade mode: swap-using-move, swap-using-offset, "
-                       "swap-using-scratch, overwrite-only, direct-xip, ram-load")
+                       "swap-using-scratch, overwrite-only, direct-xip, ram-load "
+                       "(default: MCUboot's .config, else sysbuild's)")
     out = parser.add_argument_group("outputs")
     out.add_argument("--confirm", action="store_true",
                      help="mark the image in merged.hex as confirmed")
@@ -120,10 +127,11 @@ def add_sign_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_verify_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``verify-build`` / ``west ota-verify`` arguments to ``parser``."""
-    _common_arguments(parser)
+    _common_arguments(parser, build_default=None)
     parser.add_argument("-m", "--manifest", metavar="FILE",
                         help="manifest to verify (default: ota-manifest.json in the build's "
-                        "zephyr/ folder); its files are looked up next to it")
+                        "zephyr/ folder); its files are looked up next to it. With -d too, "
+                        "the build still supplies the trusted keys")
     parser.add_argument("--manifest-key", action="append", default=[], metavar="PUBKEY",
                         help="public key trusted to sign the manifest (repeatable; default: "
                         "the build's signing key)")

@@ -37,6 +37,14 @@ Rules, all from MCUboot's bootutil (cited per function below):
   image one sector into the secondary; the trailer occupies whole sectors at
   the end of each slot. For Zephyr's nrf52840dk slots (0x76000, 118 x 4 KiB,
   write-block 4) both leave 116 sectors = 475,136 bytes.
+
+Where MCUboot versions differ: a 2025 swap_move.c (with the "fallback
+trailer") computes ``app_max_sectors() * sector - sector``, one sector less
+than above (471,040 bytes for nrf52840dk); this module follows the rule the
+issue's test vector fixes (475,136), i.e. slot - move sector - trailer
+sectors. imgtool 2.5.0 knows none of this: it subtracts only its trailer
+estimate (3 status entries per sector, 16-byte key fields), so for swap modes
+it accepts larger images than the bootloader will swap (mcu-tools/mcuboot#1845).
 """
 
 from __future__ import annotations
@@ -195,6 +203,12 @@ class Budget:
 
     def __bool__(self) -> bool:
         return self.max_image_size > self.header_size
+
+    @property
+    def secondary_image_offset(self) -> int:
+        """Where an update starts in the secondary slot: one sector in for
+        swap-using-offset (swap_offset.c boot_read_image_header), else 0."""
+        return self.spare_sector if self.mode is UpgradeMode.SWAP_USING_OFFSET else 0
 
     @property
     def max_code_size(self) -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from zephyr_ota.layout.budget import Budget, slot_labels
 from zephyr_ota.layout.model import Layout, Partition, UpgradeMode
 
-COLUMN_W, BAR_W, BAR_H, TOP, ROW_H = 330, 110, 560, 60, 16
+COLUMN_W, BAR_W, BAR_H, TOP, ROW_H = 480, 110, 560, 60, 16
 COLORS = {"boot": "#4e79a7", "primary": "#59a14f", "secondary": "#8cd17d",
           "scratch": "#f28e2b", "storage": "#b07aa1", "other": "#bab0ac", "free": "#f2f2f2",
           "trailer": "#e15759", "spare": "#edc948"}
@@ -133,6 +133,11 @@ def _column(layout: Layout, index: int, name: str, slots: dict[str, tuple[Budget
             rects += _inner(p, r, scale, *slots[p.label])
         texts.append(Rect(x + BAR_W + 8, r.y + r.h / 2, 0, 0, "",
                           f"{p.label} @{p.offset:#x} {human(p.size)}"))
+        if p.label in slots:
+            budget = slots[p.label][0]
+            texts.append(Rect(x + BAR_W + 8, r.y + r.h / 2 + 13, 0, 0, "",
+                              f"  max image {budget.max_image_size} B, trailer "
+                              f"{budget.trailer_size} B"))
         pos = max(pos, p.end)
     title = name.rsplit("/", 1)[-1] + f" ({human(flash.size)})"
     return Column(title, x, tuple(rects), tuple(_spread(texts)))
@@ -144,7 +149,7 @@ def _spread(texts: list[Rect]) -> list[Rect]:
     last = -1e9
     for t in texts:
         y = max(t.y, last + 13)
-        out.append(Rect(t.x, y, 0, 0, "", t.title))
+        out.append(Rect(t.x, y, 0, 0, "", t.text))
         last = y
     return out
 

@@ -22,10 +22,10 @@ is the node path the devicetree reader gives.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from zephyr_ota.errors import UsageError
-from zephyr_ota.layout.model import FlashGeometry, Layout
+from zephyr_ota.layout.model import FlashGeometry, Layout, Partition
 
 STYLES = ("fixed", "mapped")
 
@@ -56,6 +56,12 @@ class OverlayModel:
     blocks: tuple[DtFlashBlock, ...]
     ranges_parents: tuple[str, ...]      # refs of ancestors that get ``ranges;``
     code_partition: str | None
+
+
+def with_node_paths(parts: tuple[Partition, ...]) -> tuple[Partition, ...]:
+    """Give partitions without one the node path the overlay will write them at."""
+    return tuple(replace(p, node_path=f"{p.flash}/partitions/partition@{p.offset:x}")
+                 if not p.node_path and p.flash.startswith("/") else p for p in parts)
 
 
 def node_ref(name: str) -> str:

@@ -40,6 +40,7 @@ from zephyr_ota.layout.budget import (
 )
 from zephyr_ota.layout.kconfig_values import KconfigInputs, KconfigValues, kconfig_for
 from zephyr_ota.layout.model import FlashGeometry, Layout, Partition, UpgradeMode
+from zephyr_ota.layout.overlay_model import with_node_paths
 from zephyr_ota.layout.slotshapes import SlotShape, shape_slots
 
 log = logging.getLogger(__name__)
@@ -214,7 +215,7 @@ def plan_layout(req: PlanRequest) -> Plan:
     kept = [p for p in req.keep if p.flash == code.name and p.end <= boot.offset]
     parts = tuple(sorted([*kept, boot, *slots, *([storage] if storage else [])],
                          key=lambda p: (p.flash != code.name, p.flash, p.offset)))
-    layout = Layout(tuple(req.flashes), parts, code_partition="slot0_partition",
+    layout = Layout(tuple(req.flashes), with_node_paths(parts), code_partition="slot0_partition",
                     notes=tuple(notes))
     budgets = _budgets(req, layout)
     single = req.mode is UpgradeMode.FIRMWARE_LOADER and layout.partition("slot1_partition") is None

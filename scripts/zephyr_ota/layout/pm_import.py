@@ -27,6 +27,7 @@ from typing import Any
 
 from zephyr_ota.errors import InputError
 from zephyr_ota.layout.model import FlashGeometry, Layout, Partition
+from zephyr_ota.layout.overlay_model import with_node_paths
 
 FLASH_REGIONS = ("flash_primary", "external_flash")
 SPLIT_NAMES = ("mcuboot_pad", "app", "mcuboot_primary_app", "tfm", "tfm_secure", "tfm_nonsecure",
@@ -161,7 +162,8 @@ def pm_to_layout(pm: PmFile, flashes: tuple[FlashGeometry, ...], internal: str,
     flash_order = [f.name for f in flashes]
     parts.sort(key=lambda q: (flash_order.index(q.flash), q.offset))
     code = "slot0_partition" if any(q.label == "slot0_partition" for q in parts) else None
-    return Migration(Layout(flashes, tuple(parts), code_partition=code, notes=tuple(notes)),
+    return Migration(Layout(flashes, with_node_paths(tuple(parts)), code_partition=code,
+                            notes=tuple(notes)),
                      tuple(fates), tuple(notes))
 
 

@@ -123,7 +123,10 @@ def sign_request_from_args(args: Mapping[str, Any]) -> SignBuildRequest:
 def verify_request_from_args(args: Mapping[str, Any]) -> VerifyBuildRequest:
     """A ``VerifyBuildRequest`` from parsed ``verify-build``/``ota-verify`` arguments."""
     manifest = _path(args.get("manifest"))
-    build_dir = None if manifest is not None else Path(args.get("build_dir") or "build")
+    build_dir = _path(args.get("build_dir"))
+    if build_dir is None and manifest is None:
+        build_dir = Path("build")        # west build's default
+
     return VerifyBuildRequest(
         build_dir=build_dir, manifest=manifest,
         manifest_keys=tuple(Path(p) for p in args.get("manifest_key") or ()),

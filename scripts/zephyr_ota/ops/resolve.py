@@ -302,6 +302,10 @@ def _image(req: SignBuildRequest, build: Any, app: Any, config: Any) -> ImagePla
     dts = build.mcuboot_devicetree or app.devicetree
     align, max_align = _align(req, _write_block(dts, primary, part_src))
     assert slot is not None
+    if slot.value != primary.size:
+        log.warning("%s: slot size %#x differs from MCUboot's %s (%#x, %s); the bootloader's "
+                    "budget follows the partition", slot.source, slot.value, primary.label,
+                    primary.size, part_src)
     return ImagePlan(
         app=app, layout=layout, primary=primary, secondary=secondary,
         code_address=_code_address(app), header_size=header, rom_start_offset=rom_start,

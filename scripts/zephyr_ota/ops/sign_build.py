@@ -188,6 +188,25 @@ def _stage_all(req: SignBuildRequest, plan: ReleasePlan, stage: Staging, signer:
     return made, manifest, warnings
 
 
+def _tuf_fragment(manifest: Any) -> bytes:
+    """The TUF targets fragment, made before anything is written (python-tuf
+    is an optional extra: a missing one fails here, not after the commit)."""
+    from zephyr_ota.manifest.tuf_export import fragment_bytes
+
+    return fragment_bytes(manifest)
+
+
+def _write_tuf(folder: Path, data: bytes) -> OutputFile:
+    import hashlib
+
+    from zephyr_ota.fileio import atomic_write
+    from zephyr_ota.manifest.tuf_export import FRAGMENT_NAME
+
+    path = folder / FRAGMENT_NAME
+    atomic_write(path, data)
+    return OutputFile(path, "tuf-targets", len(data), hashlib.sha256(data).hexdigest())
+
+
 def _scheme(enc_keys: dict[int, Any], plan: ReleasePlan) -> str | None:
     key = next((k for k in enc_keys.values() if k is not None), None)
     if key is None:
@@ -215,15 +234,13 @@ def sign_build(req: SignBuildRequest) -> SignBuildResult:
         made, manifest, warnings = _stage_all(req, plan, stage, signer, keys, created)
         _manifest_files(stage, manifest, manifest_key)
         _zip(stage, manifest, created)
+        tuf = _tuf_fragment(manifest) if req.tuf_targets is not None else None
         outputs = [OutputFile(plan.out_dir / n, _kind(n), *stage.digest(n))
                    for n in stage.names]
         if not req.dry_run:
             stage.commit()
-    if req.tuf_targets is not None and not req.dry_run:
-        from zephyr_ota.manifest.tuf_export import write_targets_fragment
-
-        path = write_targets_fragment(manifest, req.tuf_targets)
-        outputs.append(OutputFile(path, "tuf-targets", path.stat().st_size, ""))
+    if tuf is not None and req.tuf_targets is not None and not req.dry_run:
+        outputs.append(_write_tuf(req.tuf_targets, tuf))
     return SignBuildResult(
         build_dir=req.build_dir, out_dir=plan.out_dir,
         images=tuple(_image_result(m, keys[0]) for m in made), outputs=tuple(outputs),

@@ -120,7 +120,8 @@ def verify_build(req: VerifyBuildRequest) -> VerifyBuildResult:
     manifest_keys: list[Any] = []
     image_keys: list[Any] = []
     if req.build_dir is not None:
-        manifest_path, manifest_keys, image_keys = _build_keys(req.build_dir)
+        default_path, manifest_keys, image_keys = _build_keys(req.build_dir)
+        manifest_path = req.manifest or default_path
     if req.manifest_keys:
         manifest_keys = [load_public_key(p) for p in req.manifest_keys]
     if req.image_keys:

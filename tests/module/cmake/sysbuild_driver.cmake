@@ -46,6 +46,20 @@ if(DEFINED PROBE_RESULTS)
   endfunction()
 endif()
 
+if(NOT NO_MODULE_HOOKS)
+  # sysbuild_extensions.cmake's sysbuild_module_call(<hook> MODULES ... IMAGES ...),
+  # reduced to what it does for POST_CMAKE: call <module>_POST_CMAKE(IMAGES ...)
+  # for each module that defines it.
+  function(sysbuild_module_call)
+    cmake_parse_arguments(SMC "POST_CMAKE" "" "MODULES;IMAGES" ${ARGN})
+    foreach(module ${SMC_MODULES})
+      if(COMMAND ${module}_POST_CMAKE)
+        cmake_language(CALL ${module}_POST_CMAKE IMAGES ${SMC_IMAGES})
+endif()
+  endforeach()
+endfunction()
+endif()
+
 # Script mode sets CMAKE_BINARY_DIR to the working directory; sysbuild's is
 # the build directory.
 set(CMAKE_BINARY_DIR ${BUILD_DIR})
@@ -57,8 +71,6 @@ include(${MODULE_DIR}/zephyr/sysbuild/CMakeLists.txt)
 
 set(SYSBUILD_CURRENT_MODULE_NAME)
 set(SYSBUILD_CURRENT_MODULE_DIR)
-foreach(module ${SYSBUILD_MODULE_NAMES})
-  if(COMMAND ${module}_POST_CMAKE)
-    cmake_language(CALL ${module}_POST_CMAKE IMAGES ${IMAGES})
-  endif()
-endforeach()
+if(NOT NO_MODULE_HOOKS)
+  sysbuild_module_call(POST_CMAKE MODULES ${SYSBUILD_MODULE_NAMES} IMAGES ${IMAGES})
+endif()
