@@ -16,7 +16,7 @@ import argparse
 import importlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from zephyr_ota import __version__
 
@@ -64,14 +64,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def setup_logging(quiet: bool = False, debug: bool = False) -> None:
-    """Forward the core's loggers (``zephyr_ota.*``) to stderr, one line each."""
+def setup_logging(quiet: bool = False, debug: bool = False) -> Callable[[], None]:
+    """Forward the core's loggers (``zephyr_ota.*``) to stderr, one line each.
+
+    Returns a function that puts the logger back as it was, so that ``main``
+    called in-process (tests, scripts) leaves no handler behind.
+    """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_LineFormatter())
     root = logging.getLogger("zephyr_ota")
+    saved = (root.handlers[:], root.propagate, root.level)
     root.handlers[:] = [handler]
     root.propagate = False
     root.setLevel(logging.DEBUG if debug else logging.ERROR if quiet else logging.INFO)
+
+    def restore() -> None:
+        root.handlers[:], root.propagate = saved[0], saved[1]
+        root.setLevel(saved[2])
+
+    return restore
 
 
 def report_error(err: Exception) -> None:
@@ -87,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    setup_logging(args.quiet, args.debug)
+    restore_logging = setup_logging(args.quiet, args.debug)
     try:
         return int(args.func(args) or 0)
     except OtaError as err:
@@ -96,3 +107,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        restore_logging()
