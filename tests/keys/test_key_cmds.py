@@ -296,3 +296,14 @@ def test_help_does_not_import_cryptography() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ})
     assert out.stdout.strip() == "[]"
+
+
+def test_getpub_and_getpubhash_to_files(key_files, tmp_path, capsysbinary) -> None:
+    key = str(key_files["ed25519"])
+    pem, digest = tmp_path / "pub.pem", tmp_path / "hash.bin"
+    assert run(capsysbinary, "getpub", "-k", key, "-e", "pem", "-o", str(pem)) == (0, b"", b"")
+    assert run(capsysbinary, "getpubhash", "-k", key, "-e", "raw", "-o", str(digest)) == \
+        (0, b"", b"")
+    assert pem.read_bytes() == imgtool("getpub", "-k", key, "-e", "pem")
+    assert digest.read_bytes() == imgtool("getpubhash", "-k", key, "-e", "raw")
+    assert stat.S_IMODE(pem.stat().st_mode) == 0o644

@@ -106,17 +106,17 @@ def test_west_ota_layout_writes_the_same(generated: Path, tmp_path_factory: pyte
     project, writes the same files as the command the tests above ran."""
     conftest = pytest.importorskip("tests.west.conftest")
     top = conftest.project_workspace(tmp_path_factory.mktemp("west-sample"))
-    sample = top / "modules" / "zephyr-ota" / "sample-app"
     out = tmp_path_factory.mktemp("west-layout-out")
-    conftest.run([conftest.west_exe(), "ota-layout", *LAYOUT_ARGS[1:], "-o", str(out)], sample)
+    dts = str(SAMPLE / LAYOUT_ARGS[1])
+    conftest.run([conftest.west_exe(), "ota-layout", dts, *LAYOUT_ARGS[2:], "-o", str(out)], top)
     for name in (f"boards/{BOARD}.overlay", "sysbuild/mcuboot.conf", "sysbuild.conf",
                  "ota-layout.conf"):
         assert (out / name).read_bytes() == (generated / name).read_bytes(), name
     assert mcuboot_overlay(out).read_bytes() == (SAMPLE / "sysbuild" / "mcuboot.overlay").read_bytes()
     # The sample's configuration passes `west ota-keys check` in development mode.
-    keys = out / "keys"
-    conftest.run([conftest.west_exe(), "ota-keys", "init", "--config", "ota.yml",
-                  "--keys-dir", str(keys)], sample)
-    check = conftest.run([conftest.west_exe(), "ota-keys", "check", "--config", "ota.yml",
-                          "--keys-dir", str(keys)], sample)
+    keys, config = out / "keys", str(SAMPLE / "ota.yml")
+    conftest.run([conftest.west_exe(), "ota-keys", "init", "--config", config,
+                  "--keys-dir", str(keys)], top)
+    check = conftest.run([conftest.west_exe(), "ota-keys", "check", "--config", config,
+                          "--keys-dir", str(keys)], top)
     assert "no errors" in check.stdout + check.stderr

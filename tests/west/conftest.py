@@ -17,8 +17,11 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-_IGNORE = shutil.ignore_patterns(".git", ".venv", "__pycache__", ".pytest_cache", "build",
-                                 "*.egg-info", ".mypy_cache", ".ruff_cache", "tests")
+# What a clone of the repository holds that west needs (not the tests, caches,
+# virtual environments or demo output a working tree may have).
+_COPY = ("west.yml", "west-commands.yml", "pyproject.toml", "README.md", "scripts", "zephyr",
+         "templates")
+_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
 
 
 def west_exe() -> str:
@@ -46,7 +49,13 @@ def _git_commit(path: Path) -> None:
 
 def repo_copy(dst: Path) -> Path:
     """This repository's working tree (not its git history) as a fresh git repo."""
-    shutil.copytree(REPO, dst, ignore=_IGNORE)
+    dst.mkdir(parents=True)
+    for name in _COPY:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, dst / name, ignore=_IGNORE)
+        elif src.is_file():
+            shutil.copy2(src, dst / name)
     _git_commit(dst)
     return dst
 

@@ -5,7 +5,8 @@
 # APP_DIR, PYTHON_EXECUTABLE, ZEPHYR_BASE, IMAGES (;-list), the
 # SB_CONFIG_ZEPHYR_OTA_* values, and optionally PROBE_RESULTS: a ;-list of
 # exit statuses the stubbed execute_process returns in turn (unset: the real
-# execute_process runs).
+# execute_process runs), and NO_MODULE_HOOKS=1 to play a sysbuild without
+# sysbuild_module_call().
 #
 # What sysbuild does and this mimics: sysbuild_add_subdirectory() of the
 # module's sysbuild-cmake folder with SYSBUILD_CURRENT_MODULE_NAME/_DIR set
