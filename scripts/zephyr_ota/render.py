@@ -12,9 +12,11 @@ wins, then the checkout's ``templates/`` two levels above this file.
 
 Where Zephyr looks for the files (sysbuild, Zephyr >= 3.6): the application
 reads ``boards/<board>.overlay``; sysbuild gives the MCUboot image
-``sysbuild/mcuboot/boards/<board>.overlay`` and ``sysbuild/mcuboot.conf``
-(share/sysbuild/cmake/modules/sysbuild_extensions.cmake, per-image
-application configuration directories), and reads ``sysbuild.conf``.
+``sysbuild/mcuboot.overlay`` and ``sysbuild/mcuboot.conf`` and reads
+``sysbuild.conf`` (share/sysbuild/cmake/modules/sysbuild_extensions.cmake,
+``ExternalZephyrProject_Add``). A ``sysbuild/mcuboot/`` *folder* would instead
+become MCUboot's whole application configuration directory and hide its own
+``prj.conf``, so we never write one.
 """
 
 from __future__ import annotations
@@ -119,7 +121,7 @@ def layout_files(r: LayoutRender) -> dict[str, str]:
     files = {
         f"boards/{r.board}.overlay": render_template(
             "overlay.dts.j2", model=overlay_model(r.layout, r.style), **common),
-        f"sysbuild/mcuboot/boards/{r.board}.overlay": render_template(
+        "sysbuild/mcuboot.overlay": render_template(
             "overlay.dts.j2", model=overlay_model(r.layout, r.style, for_mcuboot=True), **common),
         "sysbuild/mcuboot.conf": render_template(
             "kconfig.conf.j2", what="MCUboot's configuration", lines=r.kconfig.lines("mcuboot"),

@@ -73,10 +73,17 @@ def test_invalid_elf(name: str, blob: bytes, message: str, key: Path, tmp_path, 
 
 
 def test_elf_input_signs(key: Path, tmp_path, capsys) -> None:
-    """ELF in (imgtool cannot take it): the image holds the loadable bytes."""
+    """ELF in (imgtool cannot take it): imgtool verifies the image, whose body
+    is the loadable bytes placed by physical address (.data after the code)."""
+    from click.testing import CliRunner
+    from imgtool.main import imgtool
+
+    segments = zephyr_like_app(0x0, 0x800, data_size=0x40)
     infile = tmp_path / "zephyr.elf"
-    infile.write_bytes(build_elf(zephyr_like_app(0x0, 0x800, data_size=0x40)))
+    infile.write_bytes(build_elf(segments))
     outfile = tmp_path / "out.bin"
     assert main(sign(key, infile, outfile)) == 0
+    result = CliRunner().invoke(imgtool, ["verify", "-k", str(key), str(outfile)])
+    assert result.exit_code == 0, result.output
     image = outfile.read_bytes()
-    assert len(image) > 0x200 + 0x840
+    assert image[0x200:0x200 + 0x840] == segments[0].data + segments[1].data

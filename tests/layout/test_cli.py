@@ -28,7 +28,7 @@ def test_plan_prints_budget_and_defaults(capsys: pytest.CaptureFixture[str], tmp
     assert "zephyr-ota: default: --style fixed" in err
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == [
         "boards/nrf52840dk.overlay", "flash-map.svg", "layout-report.txt", "ota-layout.conf",
-        "sysbuild.conf", "sysbuild/mcuboot.conf", "sysbuild/mcuboot/boards/nrf52840dk.overlay"]
+        "sysbuild.conf", "sysbuild/mcuboot.conf", "sysbuild/mcuboot.overlay"]
 
 
 def test_default_mode_is_announced(capsys: pytest.CaptureFixture[str]) -> None:

@@ -43,7 +43,7 @@ def _geometry(case: str):  # type: ignore[no-untyped-def]
 
 @pytest.mark.skipif(DTC is None, reason="dtc (device-tree-compiler) not installed")
 @pytest.mark.parametrize("case", CASES)
-@pytest.mark.parametrize("which", ["boards/board.overlay", "sysbuild/mcuboot/boards/board.overlay"])
+@pytest.mark.parametrize("which", ["boards/board.overlay", "sysbuild/mcuboot.overlay"])
 def test_overlay_compiles_with_dtc(generated: Path, tmp_path: Path, case: str, which: str) -> None:
     fixture = DTS / CASES[case][0]
     merged = tmp_path / "merged.dts"

@@ -22,8 +22,8 @@ Plan MCUboot partitions for a board's devicetree (a build's zephyr.dts, a
 board .dts with /include/s resolved, or -d BUILD_DIR), check an existing
 layout against a mode's rules (--check), or migrate a Partition Manager
 pm_static.yml / partitions.yml (--from-pm). Writes the application overlay
-(boards/<board>.overlay), MCUboot's overlay (sysbuild/mcuboot/boards/
-<board>.overlay), Kconfig fragments (sysbuild.conf, sysbuild/mcuboot.conf,
+(boards/<board>.overlay), MCUboot's overlay (sysbuild/mcuboot.overlay),
+Kconfig fragments (sysbuild.conf, sysbuild/mcuboot.conf,
 ota-layout.conf), a text report and an SVG flash map to --out-dir, and prints
 the maximum image size the bootloader accepts. Every default taken is printed
 with its reason.
