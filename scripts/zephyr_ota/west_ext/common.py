@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from collections.abc import Callable
 
 from west.commands import CommandError, Verbosity, WestCommand
@@ -51,8 +52,8 @@ class OtaWestCommand(WestCommand):
             status = int(handler(args) or 0)
         except OtaError as e:
             self.err(str(e))
-            if e.hint:
-                self.inf(f"  Hint: {e.hint}")
+            if e.hint:  # with the error on stderr: stdout may carry --json output
+                print(f"  Hint: {e.hint}", file=sys.stderr)
             raise CommandError(e.exit_code) from None
         finally:
             logger.handlers[:], logger.propagate, _ = saved
