@@ -22,14 +22,16 @@ from zephyr_ota import __version__
 
 PROG = "zephyr-ota"
 
-# Subcommand modules, in the order their commands appear in --help.
-COMMAND_MODULES = (
-    "zephyr_ota.cli.image_cmds",   # sign, verify, info
-    "zephyr_ota.cli.key_cmds",     # keygen, getpub, getpubhash, getpriv
-    "zephyr_ota.cli.ota_keys_cmds",  # keys init|import|show|check
-    "zephyr_ota.cli.build_cmds",   # sign-build, verify-build
-    "zephyr_ota.cli.layout_cmds",  # layout
-)
+# Subcommand modules and the commands each adds, in --help order. The names
+# let ``main`` build only the parser of the command being run: every run pays
+# for building the parsers, and west commands for importing them.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "zephyr_ota.cli.image_cmds": ("sign", "verify", "info"),
+    "zephyr_ota.cli.key_cmds": ("keygen", "getpub", "getpubhash", "getpriv"),
+    "zephyr_ota.cli.ota_keys_cmds": ("keys",),
+    "zephyr_ota.cli.build_cmds": ("sign-build", "verify-build"),
+    "zephyr_ota.cli.layout_cmds": ("layout",),
+}
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -42,7 +44,16 @@ class _LineFormatter(logging.Formatter):
         return f"{PROG}: {prefix}{record.getMessage()}"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The subcommand named in ``argv`` (its first non-option word), if any."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or with ``command`` only that command's module's parsers."""
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Signed and encrypted MCUboot images, keys, partition layouts "
@@ -53,14 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="print debug messages")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name != name:
-                raise
-            continue  # a command family not built yet
-        module.add_parsers(sub)
+    modules = [m for m, names in COMMAND_MODULES.items() if command in names]
+    for name in modules or COMMAND_MODULES:
+        importlib.import_module(name).add_parsers(sub)
     return parser
 
 
@@ -96,8 +102,9 @@ def report_error(err: Exception) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     from zephyr_ota.errors import OtaError
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    args = build_parser(_command_in(argv)).parse_args(argv)
     restore_logging = setup_logging(args.quiet, args.debug)
     try:
         return int(args.func(args) or 0)

@@ -1,0 +1,38 @@
+"""The zephyr-ota dispatcher: the command table matches what modules register."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+import pytest
+
+from zephyr_ota.cli import COMMAND_MODULES, build_parser, main
+
+
+@pytest.mark.parametrize("module", COMMAND_MODULES)
+def test_command_table_matches_module(module: str) -> None:
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers()
+    importlib.import_module(module).add_parsers(sub)
+    assert tuple(sub.choices) == COMMAND_MODULES[module]
+
+
+def test_full_parser_lists_every_command() -> None:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(sub.choices) == [c for names in COMMAND_MODULES.values() for c in names]
+
+
+def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as e:
+        main(["no-such-command"])
+    assert e.value.code == 2
+    assert "invalid choice: 'no-such-command'" in capsys.readouterr().err
+
+
+def test_options_before_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as e:
+        main(["-q", "sign", "--help"])
+    assert e.value.code == 0
+    assert "usage: zephyr-ota sign" in capsys.readouterr().out
