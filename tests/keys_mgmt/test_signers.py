@@ -285,3 +285,37 @@ def test_key_found_by_id_only(softhsm_token: Token) -> None:
     signer = load_signer(f"pkcs11:token={softhsm_token.label};id=%01"
                          f"?pin-value={softhsm_token.pin}")
     assert signer.public.key_type.value == "ecdsa-p256"
+
+
+@pytest.mark.parametrize("curve, hash_alg", [(ec.SECP256R1(), HashAlg.SHA256),
+                                             (ec.SECP384R1(), HashAlg.SHA384)])
+def test_raw_signature_starting_like_der_is_still_converted(
+        tmp_path: Path, curve: ec.EllipticCurve, hash_alg: HashAlg) -> None:
+    """A raw r||s whose first byte is 0x30 (1 in 256) must not be taken for DER."""
+    from cryptography.hazmat.primitives.asymmetric import utils
+
+    from zephyr_ota.keys import load_public_key
+
+    key = ec.generate_private_key(curve)
+    n = (curve.key_size + 7) // 8
+    for i in range(5000):
+        digest = hashlib.new(hash_alg.value, i.to_bytes(4, "big")).digest()
+        r, s = utils.decode_dss_signature(
+            key.sign(digest, ec.ECDSA(utils.Prehashed(getattr(hashes, hash_alg.name)()))))
+        raw = r.to_bytes(n, "big") + s.to_bytes(n, "big")
+        if raw[0] == 0x30:
+            break
+    else:
+        pytest.fail("no raw signature starting with 0x30 found")
+    pem = tmp_path / "pub.pem"
+    from cryptography.hazmat.primitives import serialization
+    pem.write_bytes(key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+
+    class Canned(ExternalSigner):
+        def _run(self, data: bytes, kind: str, alg: HashAlg | None) -> bytes:
+            return raw
+
+    signer = Canned(("kms",), load_public_key(pem))
+    der = signer.sign_digest(digest, hash_alg)
+    assert der[0] == 0x30 and utils.decode_dss_signature(der) == (r, s)

@@ -185,11 +185,13 @@ def _protected(request: SignRequest, hash_alg: HashAlg, pub: PublicKey | None) -
                      else bytes(32))
         record = boot_record(request.boot_record, request.version, HASH_TLV[hash_alg],
                              hash_alg.digest_size, signer_id)
-    import uuid
+    vid = cid = None
+    if request.vid or request.cid:
+        import uuid  # only when asked for: it loads platform (import time)
 
-    vid = parse_uuid(request.vid, uuid.NAMESPACE_DNS, "--vid") if request.vid else None
-    cid = (parse_uuid(request.cid, uuid.UUID(bytes=vid) if vid else None, "--cid")
-           if request.cid else None)
+        vid = parse_uuid(request.vid, uuid.NAMESPACE_DNS, "--vid") if request.vid else None
+        cid = (parse_uuid(request.cid, uuid.UUID(bytes=vid) if vid else None, "--cid")
+               if request.cid else None)
     return protected_tlvs(ProtectedContent(
         security_counter=request.counter_value, boot_record=record,
         dependencies=request.dependencies, vid=vid, cid=cid, custom=request.custom_tlvs))

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import re
 import struct
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from zephyr_ota.errors import UsageError
 from zephyr_ota.image.constants import TLV_VENDOR_MAX, TLV_VENDOR_MIN, TlvType
 from zephyr_ota.image.tlv import Tlv
 from zephyr_ota.image.version import Dependency, ImageVersion
+
+if TYPE_CHECKING:
+    import uuid
 
 # imgtool image.py MAX_SW_TYPE_LENGTH.
 MAX_SW_TYPE_LENGTH = 12
@@ -106,6 +109,8 @@ def parse_uuid(value: str, namespace: uuid.UUID | None, option: str) -> bytes:
         if namespace is None:
             raise UsageError(f"{option}: {value!r} is a name; a name needs --vid as its "
                              "namespace, or give a raw UUID")
+        import uuid  # only here: it loads platform (import time)
+
         return uuid.uuid5(namespace, value).bytes
     raise UsageError(f"{option}: {value!r} is not a UUID")
 

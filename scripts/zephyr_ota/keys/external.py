@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import os
 import shlex
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +60,8 @@ class ExternalSigner:
         if hash_alg is not None:
             env["ZEPHYR_OTA_HASH_ALG"] = hash_alg.value
         name = self.command[0]
+        import subprocess  # only for signer commands (import time of every sign)
+
         try:
             done = subprocess.run(self.command, input=data, capture_output=True, env=env,
                                   timeout=self.timeout, check=False)
@@ -78,21 +79,26 @@ class ExternalSigner:
             raise SignerError(f"signer command {name}: printed no signature")
         return bytes(done.stdout)
 
-    def _normalize(self, signature: bytes) -> bytes:
-        """ECDSA as DER (MCUboot parses Ecdsa-Sig-Value); raw r||s is converted."""
-        sizes = {KeyType.ECDSA_P256: 64, KeyType.ECDSA_P384: 96}
-        if sizes.get(self.public.key_type) == len(signature) and signature[0] != 0x30:
-            from zephyr_ota.keys.pkcs11 import ecdsa_raw_to_der
+    def _candidates(self, signature: bytes) -> list[bytes]:
+        """The signature as given, and for ECDSA the DER form of a raw ``r||s``.
 
-            return ecdsa_raw_to_der(signature)
-        return signature
+        MCUboot parses DER (Ecdsa-Sig-Value). A raw ``r||s`` has a fixed length,
+        but a DER signature can have that length too and a raw one can start
+        with 0x30, so the form is decided by which one verifies, not by looking.
+        """
+        sizes = {KeyType.ECDSA_P256: 64, KeyType.ECDSA_P384: 96}
+        if sizes.get(self.public.key_type) != len(signature):
+            return [signature]
+        from zephyr_ota.keys.pkcs11 import ecdsa_raw_to_der
+
+        return [signature, ecdsa_raw_to_der(signature)]
 
     def sign_digest(self, digest: bytes, hash_alg: HashAlg) -> bytes:
-        signature = self._normalize(self._run(digest, "digest", hash_alg))
-        if not self.public.verify_digest(signature, digest, hash_alg):
-            raise SignerError(f"signer command {self.command[0]}: the signature does not "
-                              f"verify with the given public key")
-        return signature
+        for signature in self._candidates(self._run(digest, "digest", hash_alg)):
+            if self.public.verify_digest(signature, digest, hash_alg):
+                return signature
+        raise SignerError(f"signer command {self.command[0]}: the signature does not "
+                          f"verify with the given public key")
 
     def sign_payload(self, payload: bytes) -> bytes:
         if self.public.key_type is not KeyType.ED25519:
