@@ -25,6 +25,10 @@ EXPECTED = {
     "nrf5340dk_2images": (["app", "ipc_radio"], UpgradeMode.SWAP_USING_MOVE, 0x10000, 0x70000, 0x200, 256, False),
     "nrf52840dk_real440": (["hci_usb"], UpgradeMode.SWAP_USING_OFFSET, 0xC000, 0x76000, 0, None, False),
     "nrf52840dk_real440_rebased": (["hci_usb"], UpgradeMode.SWAP_USING_OFFSET, 0xC000, 0x76000, 0x200, None, False),
+    # direct-xip / ram-load (tests/build/test_xip_ram.py); the slot1 variant is not an app domain
+    "nrf52840dk_direct_xip": (["app"], UpgradeMode.DIRECT_XIP, 0xC000, 0x76000, 0x200, None, False),
+    "nrf52840dk_direct_xip_novariant": (["app"], UpgradeMode.DIRECT_XIP, 0xC000, 0x76000, 0x200, None, False),
+    "nrf52840dk_ram_load": (["app"], UpgradeMode.RAM_LOAD, 0xC000, 0x76000, 0x200, None, False),
 }
 
 

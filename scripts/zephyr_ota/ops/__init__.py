@@ -16,5 +16,6 @@ ota.yml + options -> one ``ImagePlan`` per image), ``trust`` (the keys the
 bootloader trusts), ``checks`` (what is refused before a file is written),
 ``produce`` (signing each image into the staging folder, against MCUboot's
 budget), ``merged`` (hex outputs), ``release`` (the manifest's facts),
-``staging`` (all-or-nothing output).
+``staging`` (all-or-nothing output), ``xipram`` (direct-xip's slot1 variant
+and ROM_FIXED addresses, ram-load's load address).
 """

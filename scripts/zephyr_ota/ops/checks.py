@@ -47,22 +47,35 @@ def check_header_size(plan: ImagePlan) -> None:
                  "MCUboot header; drop --header-size or rebuild with a matching offset")
 
 
-def check_link_address(plan: ImagePlan, firmware: Any) -> bool:
-    """True when the header must be put in front of the code (--pad-header)."""
+def check_link_address(plan: ImagePlan, firmware: Any, slot1: bool = False) -> bool:
+    """True when the header must be put in front of the code (--pad-header).
+
+    ``slot1``: ``firmware`` is the direct-xip variant, linked for slot1. In
+    ram-load mode the image runs from its load address (MCUboot copies it,
+    header first, to ``ih_load_addr`` and jumps past the header)."""
     code, header = plan.code_address, plan.header_size.value
+    where = "slot0" if plan.image_index == 0 else f"image {plan.image_index}'s code partition"
+    label = plan.app.devicetree.layout.code_partition
+    fix = "build the application for MCUboot (CONFIG_BOOTLOADER_MCUBOOT=y, chosen " \
+          "zephyr,code-partition = slot0)"
+    if slot1:
+        assert plan.slot1_address is not None and plan.secondary is not None
+        code, where, label = plan.slot1_address, "slot1", plan.secondary.label
+        fix = "build the slot1 variant with the slot1-partition snippet"
+    elif plan.load_address is not None:
+        code, where, label = plan.load_address.value, "the ram-load address", \
+            plan.load_address.source
+        fix = "link the application in RAM (ram-load: CONFIG_XIP=n, as sysbuild sets it)"
     base = firmware.base_address
     if base == code:
         return False            # Zephyr's zephyr.hex/.elf: the header space is part of it
     if base == code + header:
         return True             # code starts at slot0 + header, no reserved bytes in the file
-    where = "slot0" if plan.image_index == 0 else f"image {plan.image_index}'s code partition"
     shown = "no address (raw binary)" if base is None else f"{base:#x}"
     raise ConfigError(
         f"{firmware.path}: linked at {shown}: expected {where} "
-        f"({plan.app.devicetree.layout.code_partition}) at {code:#x} + header {header:#x} "
-        f"= {code + header:#x}",
-        hint="this image was linked for another address; build the application for "
-             "MCUboot (CONFIG_BOOTLOADER_MCUBOOT=y, chosen zephyr,code-partition = slot0)")
+        f"({label}) at {code:#x} + header {header:#x} = {code + header:#x}",
+        hint=f"this image was linked for another address; {fix}")
 
 
 def check_encryption_key(plan: ImagePlan, enc_public: Any, signer: Any) -> None:

@@ -12,7 +12,14 @@ Per image (issue 7):
   Zephyr's own build does this since PR #85573);
 * the OTA image ``zephyr.signed.encrypted.bin`` for the secondary slot: fully
   encrypted with a fresh AES key (the image engine draws one per image);
-* with ``--confirm``, a padded, confirmed copy of the primary for merged.hex.
+* with ``--confirm``, a padded, confirmed copy of the primary for merged.hex;
+* direct-xip (``xipram``): both images carry ROM_FIXED with their slot's
+  flash offset; ``zephyr.slot1.signed.bin``/``.hex`` is the variant build
+  linked for slot1, signed for slot1 — the OTA image for a device running
+  from slot0 (the primary serves one running from slot1);
+* ram-load: RAM_LOAD with the load address, ``--align 1``; the same image
+  is written for slot1 as ``zephyr.slot1.signed.bin``/``.hex`` (Zephyr's
+  cmake/mcuboot.cmake names).
 
 The bootloader's budget (``layout.budget``) is computed before signing (it
 refuses slot shapes and sector counts MCUboot cannot upgrade) and the signed
@@ -46,13 +53,16 @@ class OutputNames:
     primary_hex: str
     secondary_bin: str
     confirmed: str
+    slot1_bin: str = ""
+    slot1_hex: str = ""
 
 
 def output_names(plan: ImagePlan) -> OutputNames:
     """File names for an image: Zephyr's for image 0, prefixed by domain after."""
     stem = "zephyr" if plan.image_index == 0 else plan.name
     return OutputNames(f"{stem}.signed.bin", f"{stem}.signed.hex",
-                       f"{stem}.signed.encrypted.bin", f".{stem}.signed.confirmed.bin")
+                       f"{stem}.signed.encrypted.bin", f".{stem}.signed.confirmed.bin",
+                       f"{stem}.slot1.signed.bin", f"{stem}.slot1.signed.hex")
 
 
 @dataclass(frozen=True)
@@ -77,15 +87,21 @@ class ProducedImage:
     confirmed: Any | None                # padded + confirmed primary for merged.hex
     budget: Any                          # layout.budget.Budget
     firmware: Any                        # firmware.Firmware
+    slot1: Any | None = None             # direct-xip / ram-load: the image signed for slot1
 
     @property
     def ota(self) -> Any:
-        """The image delivered over the air (the encrypted one when encryption is on)."""
-        return self.secondary if self.secondary is not None else self.primary
+        """The image delivered over the air: the encrypted one when encryption is on,
+        the slot1 image in direct-xip and ram-load, else the primary."""
+        if self.secondary is not None:
+            return self.secondary
+        return self.slot1 if self.slot1 is not None else self.primary
 
     @property
     def ota_name(self) -> str:
-        return self.names.secondary_bin if self.secondary is not None else self.names.primary_bin
+        if self.secondary is not None:
+            return self.names.secondary_bin
+        return self.names.slot1_bin if self.slot1 is not None else self.names.primary_bin
 
 
 def compute_plan_budget(plan: ImagePlan, scheme: str | None) -> Any:
@@ -122,6 +138,11 @@ def _sign_request(plan: ImagePlan, budget: Any, pad_header: bool, **extra: Any) 
     from zephyr_ota.layout.model import UpgradeMode
 
     enc_bits = plan.encryption.aes_bits.value if plan.encryption is not None else 128
+    if plan.mode.value is UpgradeMode.DIRECT_XIP and "rom_fixed" not in extra:
+        # loader.c boot_rom_address_check compares ih_load_addr with the slot's offset
+        extra["rom_fixed"] = plan.primary.offset
+    if plan.load_address is not None:
+        extra["load_addr"] = plan.load_address.value
     return SignRequest(
         slot_size=extra.pop("slot_size", 0), header_size=plan.header_size.value,
         version=plan.version.value, pad_header=pad_header, align=plan.align.value,
@@ -178,7 +199,33 @@ def produce_image(job: ImageJob) -> ProducedImage:
             _sign_request(plan, budget, pad_header, clear=enc is not None, confirm=True,
                           slot_size=plan.slot_size.value),
             firmware, job.signer, stage.scratch_path(names.confirmed), enc)
-    return ProducedImage(plan, names, primary, secondary, confirmed, budget, firmware)
+    slot1 = _slot1_image(job, budget, names, secondary or primary)
+    return ProducedImage(plan, names, primary, secondary, confirmed, budget, firmware, slot1)
+
+
+def _slot1_image(job: ImageJob, budget: Any, names: OutputNames, ota: Any) -> Any:
+    """The slot1 image of direct-xip (the variant build) and ram-load: the OTA image
+    (``ota``), as MCUboot decrypts what it loads from slot1 (loader.c MUST_DECRYPT)."""
+    from zephyr_ota.firmware import load_firmware
+    from zephyr_ota.image.build import sign_image
+    from zephyr_ota.layout.model import UpgradeMode
+
+    plan, stage = job.plan, job.stage
+    if plan.load_address is not None and plan.slot1_address is not None:
+        source = names.secondary_bin if job.enc_public is not None else names.primary_bin
+        stage.put(names.slot1_bin, stage.read(source))  # only --hex-addr differs
+        return ota
+    if plan.mode.value is not UpgradeMode.DIRECT_XIP or plan.variant is None:
+        return None
+    assert plan.secondary is not None
+    firmware = load_firmware(plan.variant.firmware)
+    pad_header = check_link_address(plan, firmware, slot1=True)
+    log.info("signing image %d (%s) for slot1: %s", plan.image_index, plan.name,
+             plan.variant.firmware)
+    image = sign_image(_sign_request(plan, budget, pad_header, rom_fixed=plan.secondary.offset),
+                       firmware, job.signer, stage.path(names.slot1_bin), None)
+    check_fits(plan, budget, image.image_size)
+    return image
 
 
 def _scheme_value(enc: Any) -> str | None:

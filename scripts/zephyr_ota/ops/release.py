@@ -69,12 +69,38 @@ def _soc(board: str) -> str:
     return parts[1] if len(parts) > 1 else parts[0]
 
 
-def _image_facts(made: ProducedImage, staged: Path, scheme: str | None) -> Any:
+def _image_facts(made: ProducedImage, staged: Path, scheme: str | None) -> list[Any]:
+    """The manifest entries of one image: the OTA file (slot 1); in direct-xip also the
+    slot0-linked image as ``<name>-slot0`` — a device running from slot1 takes that one
+    (NCS's dfu zip carries both, ``slot`` "0"/"1", sdk-nrf PR #28179)."""
+    plan = made.plan
+    if made.slot1 is not None and plan.slot1_address is not None:
+        load = plan.load_address.value if plan.load_address is not None else plan.slot1_address
+        facts = [_facts(made, _Entry(made.ota, made.ota_name, 1, plan.name, load), staged, scheme)]
+        if plan.load_address is None:       # direct-xip: the slot0 build too
+            facts.append(_facts(made, _Entry(made.primary, made.names.primary_bin, 0,
+                                             f"{plan.name}-slot0", plan.code_address),
+                                staged, scheme))
+        return facts
+    return [_facts(made, _Entry(made.ota, made.ota_name, 1, plan.name, plan.code_address),
+                   staged, scheme)]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    image: Any                           # image.build.SignedImage
+    file: str
+    slot: int
+    name: str
+    load_address: int
+
+
+def _facts(made: ProducedImage, entry: _Entry, staged: Path, scheme: str | None) -> Any:
     from zephyr_ota.manifest.build import ImageFacts
     from zephyr_ota.manifest.model import Encryption
 
-    plan, img = made.plan, made.ota
-    data = (staged / made.ota_name).read_bytes()
+    plan, img = made.plan, entry.image
+    data = (staged / entry.file).read_bytes()
     keyhash = next((t.value for t in img.tlvs if t.kind == _KEYHASH_TLV), None)
     enc = None
     if made.secondary is not None and scheme is not None and plan.encryption is not None:
@@ -82,9 +108,9 @@ def _image_facts(made: ProducedImage, staged: Path, scheme: str | None) -> Any:
     board = str(plan.app.board or "")
     offset = made.budget.spare_sector if plan.mode.value.value == "swap-using-offset" else 0
     return ImageFacts(
-        name=plan.name, type=_image_type(plan.image_index, board),
-        image_index=plan.image_index, slot=1, load_address=plan.code_address,
-        slot_size=plan.slot_size.value, path=staged / made.ota_name,
+        name=entry.name, type=_image_type(plan.image_index, board),
+        image_index=plan.image_index, slot=entry.slot, load_address=entry.load_address,
+        slot_size=plan.slot_size.value, path=staged / entry.file,
         hash_alg=img.hash_alg.value, image_hash=img.digest, version=str(plan.version.value),
         upgrade_mode=plan.mode.value.value, security_counter=_counter(img),
         key_hash=keyhash, encryption=enc, header_flags=_flags(img.header),
@@ -135,8 +161,8 @@ def build_release_manifest(inputs: ManifestInputs) -> Any:
                                                       or first.plan.version.value),
         vendor_domain=str(fields.get("vendor_domain", "zephyrproject.org")),
         class_name=str(fields.get("class", board)), board=board, soc=_soc(board),
-        bootloader=boot, images=tuple(_image_facts(m, inputs.staged, inputs.scheme)
-                                      for m in inputs.images),
+        bootloader=boot, images=tuple(f for m in inputs.images
+                                      for f in _image_facts(m, inputs.staged, inputs.scheme)),
         created=inputs.created, zephyr_revision=build.info.zephyr_version,
         app_revision=app_revision(source)))
 

@@ -23,6 +23,15 @@ Build facts (``zephyr.builddir``):
   from the application's VERSION file);
 * signing key: SB_CONFIG_BOOT_SIGNATURE_KEY_FILE's first entry, else
   MCUboot's / the application's key setting.
+
+Modes that run the image where it lies (``xipram``):
+
+* direct-xip: MCUboot boots the newest valid slot in place, so slot1 needs
+  its own build linked for ``slot1_partition`` — sysbuild's variant domain
+  (SB_CONFIG_MCUBOOT_DIRECT_XIP_GENERATE_VARIANT); a build without one is
+  refused, as is encryption (MCUboot never decrypts in direct-xip);
+* ram-load: the load address is the chosen RAM (``--load-addr``) and the
+  alignment 1, as Zephyr's cmake/mcuboot.cmake passes them.
 """
 
 from __future__ import annotations
@@ -82,6 +91,9 @@ class ImagePlan:
     version: Resolved[ImageVersion]
     security_counter: Resolved[int | str | None]
     encryption: EncryptionPlan | None
+    variant: Any | None = None           # direct-xip: the slot1-linked AppImage
+    slot1_address: int | None = None     # CPU address of slot1 (direct-xip, ram-load)
+    load_address: Resolved[int] | None = None    # ram-load: where MCUboot copies the image
 
     @property
     def name(self) -> str:
@@ -294,6 +306,8 @@ def _encryption(req: SignBuildRequest, build: Any, app: Any,
 
 
 def _image(req: SignBuildRequest, build: Any, app: Any, config: Any) -> ImagePlan:
+    from zephyr_ota.ops.xipram import mode_specifics
+
     layout, primary, secondary = _slots(build, app)
     part_src = _part_source(build, app, primary)
     header, rom_start = _header(req, app)
@@ -306,14 +320,18 @@ def _image(req: SignBuildRequest, build: Any, app: Any, config: Any) -> ImagePla
         log.warning("%s: slot size %#x differs from MCUboot's %s (%#x, %s); the bootloader's "
                     "budget follows the partition", slot.source, slot.value, primary.label,
                     primary.size, part_src)
+    mode = _mode(req, build, app, config)
+    extra = mode_specifics(req, build, app, config, mode)   # refuses what the mode cannot do
     return ImagePlan(
         app=app, layout=layout, primary=primary, secondary=secondary,
-        code_address=_code_address(app), header_size=header, rom_start_offset=rom_start,
-        rom_end_offset=int(app.options.rom_end_offset.value or 0), slot_size=slot,
-        align=align, max_align=max_align, max_sectors=_max_sectors(req, build),
-        mode=_mode(req, build, app, config), version=_version(req, app, config),
+        code_address=extra.get("code_address", _code_address(app)), header_size=header,
+        rom_start_offset=rom_start, rom_end_offset=int(app.options.rom_end_offset.value or 0),
+        slot_size=slot, align=extra.get("align", align), max_align=max_align,
+        max_sectors=_max_sectors(req, build), mode=mode, version=_version(req, app, config),
         security_counter=_counter(req, config),
-        encryption=_encryption(req, build, app, config))
+        encryption=_encryption(req, build, app, config),
+        variant=extra.get("variant"), slot1_address=extra.get("slot1_address"),
+        load_address=extra.get("load_address"))
 
 
 def signing_key_of(req: SignBuildRequest, build: Any, config: Any) -> Resolved[str]:

@@ -105,6 +105,9 @@ def _hex_files(stage: Staging, made: tuple[ProducedImage, ...], build: Any, conf
     for m in made:
         data = stage.read(m.names.primary_bin)
         write_image_hex(stage.path(m.names.primary_hex), m.plan.code_address, data)
+        if m.slot1 is not None and m.plan.slot1_address is not None:
+            write_image_hex(stage.path(m.names.slot1_hex), m.plan.slot1_address,
+                            stage.read(m.names.slot1_bin))
     first = made[0]
     if not factory:
         log.info("merged.hex not written (ota.yml outputs.factory_image: false)")
@@ -162,7 +165,8 @@ def _sec(m: ProducedImage) -> int | None:
 
 
 def _kind(name: str) -> str:
-    for suffix, kind in ((".signed.encrypted.bin", "secondary-encrypted"),
+    for suffix, kind in ((".slot1.signed.bin", "slot1-bin"), (".slot1.signed.hex", "slot1-hex"),
+                         (".signed.encrypted.bin", "secondary-encrypted"),
                          (".signed.bin", "primary-bin"), (".signed.hex", "primary-hex"),
                          ("merged.hex", "merged-hex"), (".json.sig", "manifest-signature"),
                          (".json", "manifest"), (".zip", "dfu-zip")):
@@ -171,13 +175,32 @@ def _kind(name: str) -> str:
     return "other"
 
 
+def _confirm(req: SignBuildRequest, plan: ReleasePlan) -> bool:
+    """--confirm, or direct-xip with revert: MCUboot would revert (erase) an unconfirmed
+    image after its first boot, so Zephyr's build always makes the confirmed image for
+    flashing then (cmake/mcuboot.cmake: CONFIG_MCUBOOT_BOOTLOADER_MODE_DIRECT_XIP_WITH_REVERT)."""
+    if req.confirm:
+        return True
+    from zephyr_ota.layout.model import UpgradeMode
+
+    build = plan.build
+    revert = (build.mcuboot is not None and bool(build.mcuboot.revert.value)) or (
+        build.sysbuild_config is not None and
+        build.sysbuild_config.config.flag("SB_CONFIG_MCUBOOT_MODE_DIRECT_XIP_WITH_REVERT"))
+    if revert and plan.images[0].mode.value is UpgradeMode.DIRECT_XIP:
+        log.info("direct-xip with revert: merged.hex holds the confirmed image")
+        return True
+    return False
+
+
 def _stage_all(req: SignBuildRequest, plan: ReleasePlan, stage: Staging, signer: Any,
                keys: tuple[str, dict[int, Any]], created: int
                ) -> tuple[tuple[ProducedImage, ...], Any, list[str]]:
-    made = tuple(produce_image(ImageJob(i, signer, keys[1][i.image_index], stage, req.confirm))
+    confirm = _confirm(req, plan)
+    made = tuple(produce_image(ImageJob(i, signer, keys[1][i.image_index], stage, confirm))
                  for i in plan.images)
     factory = getattr(getattr(plan.config, "outputs", None), "factory_image", None) is not False
-    _hex_files(stage, made, plan.build, req.confirm, factory)
+    _hex_files(stage, made, plan.build, confirm, factory)
     from zephyr_ota.ops.trust import load_trusted_keys
 
     trusted = tuple(k.public for k in load_trusted_keys(plan.trusted_keys))

@@ -14,6 +14,16 @@ Image numbers: the default domain is image 0; other application domains
 follow in ``flash_order`` (else file order), skipping ``mcuboot``. This is
 an assumption about sysbuild multi-image builds (e.g. nRF5340 net core as
 image 1), documented rather than read, since no file names the index.
+
+Direct-xip slot1 variants are not images of their own: they are the same
+application linked for ``slot1_partition`` (the ``slot1-partition``
+snippet), kept in ``BuildDir.variants`` with their base image's index.
+Zephyr 4.4 sysbuild (SB_CONFIG_MCUBOOT_DIRECT_XIP_GENERATE_VARIANT, zephyr
+PR #101938) names them ``<image>_slot1_variant``; the nRF Connect SDK
+(SB_CONFIG_MCUBOOT_BUILD_DIRECT_XIP_VARIANT) ``mcuboot_secondary_app`` for
+the default image and ``<image>_secondary_app`` for the others.
+``chosen_ram_address(dts)`` gives the RAM-load address Zephyr passes to
+imgtool (``--load-addr``) in ram-load mode.
 """
 
 from __future__ import annotations
@@ -47,6 +57,9 @@ from zephyr_ota.zephyr.kconfig import KconfigFile, load_config
 
 log = logging.getLogger(__name__)
 MCUBOOT_DOMAIN = "mcuboot"
+# Direct-xip slot1 variant domains (see the module docstring).
+VARIANT_SUFFIXES = ("_slot1_variant", "_secondary_app")
+NCS_DEFAULT_VARIANT = "mcuboot_secondary_app"
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,11 @@ class BuildDir:
     sysbuild_config: SysbuildConfig | None
     info: BuildInfo
     domains: Domains | None = None
+    variants: tuple[AppImage, ...] = ()      # direct-xip slot1 builds, by base image index
+
+    def variant(self, image_index: int) -> AppImage | None:
+        """The slot1-linked variant of image ``image_index`` (direct-xip), if built."""
+        return next((v for v in self.variants if v.image_index == image_index), None)
 
     @property
     def app(self) -> AppImage:
@@ -161,8 +179,20 @@ def _read_mcuboot(folder: Path, geometry: GeometryFile | None
     return mcfg, dts
 
 
+def variant_base(name: str, domains: Domains) -> str | None:
+    """The domain ``name`` is a direct-xip slot1 variant of, else None."""
+    if name == NCS_DEFAULT_VARIANT:
+        return domains.default
+    for suffix in VARIANT_SUFFIXES:
+        base = name.removesuffix(suffix)
+        if base != name and domains.get(base) is not None:
+            return base
+    return None
+
+
 def _app_domains(domains: Domains) -> list[str]:
-    names = [d.name for d in domains.domains if d.name != MCUBOOT_DOMAIN]
+    names = [d.name for d in domains.domains
+             if d.name != MCUBOOT_DOMAIN and variant_base(d.name, domains) is None]
     order = [n for n in domains.flash_order if n in names] + \
         [n for n in names if n not in domains.flash_order]
     return [domains.default] + [n for n in order if n != domains.default]
@@ -196,7 +226,50 @@ def _sysbuild(build: Path, domains: Domains, geometry: GeometryFile | None) -> B
     mdom = domains.get(MCUBOOT_DOMAIN)
     if mdom is not None:
         mcuboot, mdts = _read_mcuboot(mdom.build_dir, geometry)
-    return BuildDir(build, True, domains.default, tuple(apps), mcuboot, mdts, sb, info, domains)
+    return BuildDir(build, True, domains.default, tuple(apps), mcuboot, mdts, sb, info, domains,
+                    _variants(domains, apps, info, geometry))
+
+
+def _variants(domains: Domains, apps: list[AppImage], info: BuildInfo,
+              geometry: GeometryFile | None) -> tuple[AppImage, ...]:
+    index = {a.domain: a.image_index for a in apps}
+    out = []
+    for dom in domains.domains:
+        base = variant_base(dom.name, domains)
+        if base is not None and base in index:
+            out.append(_read_app(dom.name, index[base], dom.build_dir, info, geometry))
+    return tuple(out)
+
+
+def chosen_ram_address(dts_path: str | Path) -> tuple[int, str] | None:
+    """(address, source) of the RAM an image is loaded to in ram-load mode: chosen
+    ``mcuboot,ram-load-dev`` (nRF Connect SDK) else ``zephyr,sram`` (Zephyr's
+    cmake/mcuboot.cmake: ``dt_chosen(chosen_ram PROPERTY "zephyr,sram")``,
+    ``--load-addr`` its reg address); None when neither is chosen."""
+    from devicetree.dtlib import DTError
+
+    from zephyr_ota.zephyr.devicetree import parse_dts
+
+    dt = parse_dts(dts_path)
+    if not dt.has_node("/chosen"):
+        return None
+    chosen = dt.get_node("/chosen").props
+    for name in ("mcuboot,ram-load-dev", "zephyr,sram"):
+        if name not in chosen:
+            continue
+        try:
+            node = chosen[name].to_path()
+            cells = node.parent.props["#address-cells"].to_num() \
+                if node.parent is not None and "#address-cells" in node.parent.props else 1
+            nums = node.props["reg"].to_nums()
+        except (DTError, KeyError) as e:
+            raise InputError(f"{dts_path}: /chosen {name}: expected a node with a reg "
+                             f"address, got {e}") from e
+        address = 0
+        for cell in nums[:cells]:
+            address = (address << 32) | cell
+        return address, f"{dts_path}: /chosen {name} ({node.path}) reg"
+    return None
 
 
 def read_build_dir(path: str | Path = "build", geometry: GeometryFile | None = None) -> BuildDir:

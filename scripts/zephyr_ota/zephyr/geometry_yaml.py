@@ -15,13 +15,14 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from zephyr_ota.errors import InputError
 from zephyr_ota.fileio import read_input
 from zephyr_ota.layout.model import Source
+
+if TYPE_CHECKING:  # yaml loads only when a geometry file is read (import time)
+    import yaml
 
 SCHEMA_PATH = Path(__file__).with_name("geometry-schema.yml")
 
@@ -58,6 +59,8 @@ class GeometryFile:
 
 def _line_of(root: yaml.Node, path: str) -> int:
     """1-based line of the YAML node at a pykwalify path like ``/flashes/0/size``."""
+    import yaml
+
     node = root
     for part in [p for p in path.split("/") if p]:
         if isinstance(node, yaml.MappingNode):
@@ -73,6 +76,7 @@ def _line_of(root: yaml.Node, path: str) -> int:
 
 
 def _validate(data: Any, root: yaml.Node, path: str) -> None:
+    import yaml
     from pykwalify.core import Core
     from pykwalify.errors import PyKwalifyException, SchemaError
 
@@ -109,6 +113,8 @@ def _entry(item: dict[str, Any], node: yaml.MappingNode, path: str) -> GeometryE
 
 
 def parse_geometry_yaml(text: str, path: str) -> GeometryFile:
+    import yaml
+
     try:
         root = yaml.compose(text)
         data = yaml.safe_load(text)
