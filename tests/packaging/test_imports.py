@@ -80,3 +80,12 @@ def test_ed25519_sign_loads_only_what_it_uses(tmp_path: Path) -> None:
     assert (tmp_path / "signed.bin").is_file()
     assert _heavy(loaded, allowed=("cryptography",)) == []
     assert "west" not in loaded
+
+
+def test_layout_check_loads_only_the_devicetree_reader(tmp_path: Path) -> None:
+    dts = REPO / "tests" / "data" / "dts" / "nrf52840dk.dts"
+    argv = ["-q", "layout", "--check", str(dts), "--mode", "swap-using-offset"]
+    loaded = _loaded_after(f"import zephyr_ota.cli\nassert zephyr_ota.cli.main({argv!r}) == 0",
+                           cwd=tmp_path)
+    assert _heavy(loaded, allowed=("devicetree",)) == []   # no yaml without --geometry
+    assert "west" not in loaded

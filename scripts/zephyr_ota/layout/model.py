@@ -10,6 +10,7 @@ memory-mapped, when it is.
 from __future__ import annotations
 
 import enum
+import itertools
 from dataclasses import dataclass, field
 
 
@@ -93,7 +94,7 @@ class FlashGeometry:
         if start not in bset or end not in bset:
             raise ValueError(f"[{start:#x}, {end:#x}) is not on sector boundaries of {self.name}")
         inside = [b for b in bounds if start <= b <= end]
-        return tuple(b - a for a, b in zip(inside, inside[1:]))
+        return tuple(b - a for a, b in itertools.pairwise(inside))
 
 
 @dataclass(frozen=True)
