@@ -30,8 +30,16 @@ def atomic_writer(path: str | os.PathLike[str], mode: int = 0o644,
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise InputError(f"{target}: cannot write: expected a file name, found a directory")
     try:
         folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as e:
+        blocker = next((p for p in (folder, *folder.parents) if p.exists()), folder)
+        raise InputError(f"{target}: cannot write: {blocker} is a file, expected a folder") from e
+    except OSError as e:
+        raise InputError(f"{target}: cannot write: {e.strerror}") from e
+    try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as e:
         raise InputError(f"{target}: cannot write: {e.strerror}") from e
@@ -42,7 +50,10 @@ def atomic_writer(path: str | os.PathLike[str], mode: int = 0o644,
             f.flush()
             if durable:
                 os.fsync(f.fileno())
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as e:  # the target became a folder, or the rename is refused
+            raise InputError(f"{target}: cannot write: {e.strerror}") from e
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -68,6 +79,7 @@ def read_input(path: str | os.PathLike[str], what: str = "file") -> bytes:
     except FileNotFoundError as e:
         raise InputError(f"{path}: {what} not found") from e
     except IsADirectoryError as e:
-        raise InputError(f"{path}: expected a {what}, found a directory") from e
+        article = "an" if what[:1] in ("a", "e", "i", "o", "u") else "a"
+        raise InputError(f"{path}: expected {article} {what}, found a directory") from e
     except OSError as e:
         raise InputError(f"{path}: cannot read {what}: {e.strerror}") from e

@@ -120,16 +120,11 @@ def _output_options(g: argparse._ArgumentGroup) -> None:
 
 def request_from_args(args: argparse.Namespace) -> Any:
     """A ``SignRequest`` from parsed ``add_sign_arguments`` options."""
-    from zephyr_ota.fileio import read_input
-    from zephyr_ota.image import protected as prot
     from zephyr_ota.image.constants import DEFAULT_MAX_SECTORS
     from zephyr_ota.image.request import SignRequest
     from zephyr_ota.image.version import ImageVersion, parse_dependencies
 
-    custom = [prot.parse_custom_tlv(tag, value) for tag, value in args.custom_tlv]
-    custom += [prot.custom_tlv_from_bytes(tag, read_input(path, "TLV file"))
-               for tag, path in args.custom_tlv_file]
-    prot.check_unique(custom)
+    custom = _custom_tlvs(args) if args.custom_tlv or args.custom_tlv_file else []
     counter = args.security_counter
     if counter is not None and counter.lower() != "auto":
         counter = _int_option("-s/--security-counter", counter)
@@ -152,6 +147,18 @@ def request_from_args(args: argparse.Namespace) -> Any:
         save_enctlv=args.save_enctlv, non_bootable=args.non_bootable, vid=args.vid,
         cid=args.cid, vector_to_sign=args.vector_to_sign, pad_sig=args.pad_sig,
         endian=args.endian, compression=args.compression)
+
+
+def _custom_tlvs(args: argparse.Namespace) -> list[Any]:
+    """``--custom-tlv`` and ``--custom-tlv-file`` as TLVs, checked for repeats."""
+    from zephyr_ota.fileio import read_input
+    from zephyr_ota.image import protected as prot
+
+    custom = [prot.parse_custom_tlv(tag, value) for tag, value in args.custom_tlv]
+    custom += [prot.custom_tlv_from_bytes(tag, read_input(path, "TLV file"))
+               for tag, path in args.custom_tlv_file]
+    prot.check_unique(custom)
+    return custom
 
 
 def _int_option(option: str, text: str) -> int:
@@ -206,7 +213,7 @@ def signer_from_args(args: argparse.Namespace) -> Any:
 
 
 def _sign(args: argparse.Namespace) -> int:
-    from zephyr_ota.firmware import load_firmware
+    from zephyr_ota.firmware import detect_kind, load_firmware
     from zephyr_ota.image.build import Encryption, sign_image
     from zephyr_ota.keys import load_public_key
 
@@ -220,7 +227,12 @@ def _sign(args: argparse.Namespace) -> int:
     if args.encrypt:
         encryption = Encryption(load_public_key(args.encrypt).crypto_key,  # type: ignore[attr-defined]
                                 origin=args.encrypt)
-    firmware = load_firmware(args.infile, erased_val=request.erased_val)
+    if detect_kind(args.infile) == "bin":  # streamed from the file, not read whole
+        from zephyr_ota.firmware.binfile import open_bin
+
+        firmware: Any = open_bin(args.infile)
+    else:
+        firmware = load_firmware(args.infile, erased_val=request.erased_val)
     result = sign_image(request, firmware, signer, args.outfile, encryption)
     if args.sig_out:
         _write_sig(args.sig_out, result.signature)

@@ -103,6 +103,8 @@ def keygen(args: argparse.Namespace) -> int:
     from zephyr_ota.fileio import write_private
     from zephyr_ota.keys import KeyType, generate_key
 
+    if os.path.isdir(args.key):
+        raise InputError(f"{args.key}: expected a key file name, found a directory")
     if os.path.exists(args.key) and not args.force:
         raise InputError(f"{args.key}: key file exists; not overwriting a key",
                          hint="remove it first or pass --force")

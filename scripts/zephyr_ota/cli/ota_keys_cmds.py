@@ -196,6 +196,17 @@ def render_fragments(facts: Any, sysbuild: bool, out_dir: Path) -> dict[Path, st
     return out
 
 
+def _check_fragment_dir(args: argparse.Namespace) -> None:
+    """Refuse a --fragment-dir that is a file before any key is written."""
+    import os
+
+    from zephyr_ota.errors import InputError
+
+    if args.fragment_dir and os.path.exists(args.fragment_dir) \
+            and not os.path.isdir(args.fragment_dir):
+        raise InputError(f"{args.fragment_dir}: --fragment-dir: expected a folder, found a file")
+
+
 def _write_fragments(store: Any, args: argparse.Namespace, config: Any) -> list[Path]:
     from zephyr_ota.fileio import atomic_write
     from zephyr_ota.keys.store import fragment_facts
@@ -243,6 +254,7 @@ def init_handler(args: argparse.Namespace) -> int:
     request = InitRequest(keys_dir=_keys_dir(args, config), signing_type=signing,
                           encryption_type=enc_type if wants_enc else None,
                           password=_init_password(args.password), force=args.force)
+    _check_fragment_dir(args)
     store = init_store(request)
     _report(store, _write_fragments(store, args, config))
     return 0
@@ -257,6 +269,7 @@ def import_handler(args: argparse.Namespace) -> int:
         signing=Path(args.signing) if args.signing else None,
         encryption=Path(args.encryption) if args.encryption else None,
         trusted=tuple(Path(t) for t in args.trusted), force=args.force)
+    _check_fragment_dir(args)
     store = import_keys(request)
     fragments = _write_fragments(store, args, config) if store.signing else []
     _report(store, fragments)

@@ -30,6 +30,7 @@ from zephyr_ota.config.model import (
 )
 from zephyr_ota.errors import InputError
 from zephyr_ota.fileio import read_input
+from zephyr_ota.yaml_errors import yaml_error, yaml_text
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def load_ota_config(path: str | os.PathLike[str], check_files: bool = True) -> O
     """Parse, validate and resolve one ota.yml. With ``check_files`` the files
     it names (keys, VERSION) must exist."""
     path = Path(path)
-    text = read_input(path, "ota.yml").decode("utf-8", errors="replace")
+    text = yaml_text(path, read_input(path, "ota.yml"))
     data, lines = _parse(text, path)
     _validate(data, lines, path)
     config = _build(path, data, lines)
@@ -76,12 +77,8 @@ def _parse(text: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        raise InputError(f"{path}{line}: invalid YAML: {e.problem or e.context}") from e
     except yaml.YAMLError as e:
-        raise InputError(f"{path}: invalid YAML: {e}") from e
+        raise yaml_error(path, e, text) from e
     lines: dict[str, int] = {"": 1}
     if node is not None:
         _mark_lines(node, (), lines, path)

@@ -66,6 +66,11 @@ def _records(path: str, raw: bytes) -> list[tuple[int, int, bytes]]:
             end_line = number
         elif kind in _ADDRESS_RECORDS:
             base = int.from_bytes(data, "big") << _ADDRESS_RECORDS[kind]
+    if records and not end_line:
+        # Every Intel HEX writer (objcopy, intelhex, ours) ends with a type 01
+        # record; without it the file was cut at a line boundary.
+        raise InputError(f"{path}: expected an end-of-file record (:00000001FF) "
+                         "after the last line, found none", hint="the file is truncated")
     return records
 
 

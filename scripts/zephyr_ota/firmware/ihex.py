@@ -112,8 +112,8 @@ def _fast_runs(raw: bytes) -> list[tuple[int, bytes | bytearray]]:
         raise _Irregular
     walker = _Walker(_decode(text), text, eol)
     runs = walker.walk()
-    if walker.line != records or walker.position != len(text):
-        raise _Irregular
+    if walker.line != records or walker.position != len(text) or not walker.ended:
+        raise _Irregular   # the exact parser names what is wrong
     return runs
 
 

@@ -11,7 +11,10 @@ fit its slot fails with ``SlotOverflowError`` before anything is written.
 The hash covers header, body and protected TLVs (as MCUboot checks it,
 image_validate.c ``bootutil_img_hash``) in one pass over the firmware held in
 memory; the body is then encrypted chunk by chunk while it is written. Slot
-padding is written in chunks, never built in memory.
+padding is written in chunks, never built in memory. A raw binary opened with
+``firmware.binfile.open_bin`` going into a binary image is not held at all:
+``image.stream`` hashes, encrypts and writes it in one pass from its file, and
+checks the slot fit before the output is committed.
 """
 
 from __future__ import annotations
@@ -24,18 +27,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zephyr_ota.errors import KeyFileError, SlotOverflowError, UsageError
-from zephyr_ota.image import encrypt as enc
+from zephyr_ota.firmware.binfile import BinFile
 from zephyr_ota.image.constants import ENCRYPTION_TLVS, IMAGE_HEADER_SIZE, ImageFlag, TlvType
 from zephyr_ota.image.header import ImageHeader
 from zephyr_ota.image.output import ImageParts, write_image
-from zephyr_ota.image.protected import ProtectedContent, boot_record, parse_uuid, protected_tlvs
 from zephyr_ota.image.request import SignRequest
 from zephyr_ota.image.tlv import Tlv, encode_area
 from zephyr_ota.image.trailer import TrailerSpec
 from zephyr_ota.keys.base import HashAlg, KeyType, PublicKey, Signer
 
+# ``encrypt`` (AES, key wrapping) and ``protected`` (TLV content) are imported
+# only for the images that need them: every ``zephyr-ota sign`` pays for imports.
 if TYPE_CHECKING:
     from zephyr_ota.firmware.model import Firmware
+    from zephyr_ota.image.encrypt import EncScheme
 
 log = logging.getLogger(__name__)
 
@@ -136,13 +141,23 @@ class _Body:
     """The firmware split as the image holds it."""
 
     header_fill: bytes        # header area after the 32-byte struct
-    body: memoryview
+    body: memoryview | BinFile  # BinFile: streamed from the file while written
     enc_pad: int              # zeros imgtool appends so the body is a multiple of 16
     base_address: int | None
 
 
-def _split_firmware(request: SignRequest, firmware: Firmware, encrypting: bool) -> _Body:
-    data = memoryview(firmware.to_bytes(request.erased_val))
+def _streams(request: SignRequest, firmware: Firmware | BinFile,
+             output: str | os.PathLike[str]) -> bool:
+    """A raw binary going into a binary image is streamed from its file, not
+    held in memory; pure signatures and vectors need the payload whole."""
+    return (isinstance(firmware, BinFile) and not request.pure
+            and not request.vector_to_sign and Path(output).suffix.lower() != ".hex")
+
+
+def _split_firmware(request: SignRequest, firmware: Firmware | BinFile, encrypting: bool,
+                    stream: bool) -> _Body:
+    data: memoryview | BinFile = (firmware if isinstance(firmware, BinFile) and stream
+                                  else memoryview(firmware.to_bytes(request.erased_val)))
     size = request.header_size
     base = firmware.base_address
     if request.pad_header:
@@ -153,14 +168,19 @@ def _split_firmware(request: SignRequest, firmware: Firmware, encrypting: bool) 
             if base < 0:
                 raise UsageError(f"{firmware.path}: --pad-header moves the start below 0")
     else:
-        if len(data) < size or any(data[:size]):
+        head = data.read(size) if isinstance(data, BinFile) else data[:size]
+        if len(head) < size or any(head):
             raise UsageError(
                 f"{firmware.path}: the first {size:#x} bytes must be zeros to hold the "
                 f"{size:#x}-byte header", hint="give --pad-header to put the header in front")
-        fill = bytes(data[IMAGE_HEADER_SIZE:size])
-        body = data[size:]
+        fill = bytes(head[IMAGE_HEADER_SIZE:size])
+        body = data.from_offset(size) if isinstance(data, BinFile) else data[size:]
     # imgtool image.py create(): encrypted images are padded to 16 bytes.
-    enc_pad = (-(size + len(body)) % enc.AES_BLOCK) if encrypting else 0
+    enc_pad = 0
+    if encrypting:
+        from zephyr_ota.image.encrypt import AES_BLOCK
+
+        enc_pad = -(size + len(body)) % AES_BLOCK
     return _Body(fill, body, enc_pad, base)
 
 
@@ -179,6 +199,17 @@ def _flags(request: SignRequest, encrypting: bool) -> ImageFlag:
 
 
 def _protected(request: SignRequest, hash_alg: HashAlg, pub: PublicKey | None) -> tuple[Tlv, ...]:
+    if (request.counter_value is None and request.boot_record is None
+            and not request.dependencies and not (request.vid or request.cid)
+            and not request.custom_tlvs):
+        return ()
+    from zephyr_ota.image.protected import (
+        ProtectedContent,
+        boot_record,
+        parse_uuid,
+        protected_tlvs,
+    )
+
     record = None
     if request.boot_record is not None:
         signer_id = (hashlib.new(hash_alg.value, pub.public_bytes()).digest() if pub
@@ -198,7 +229,7 @@ def _protected(request: SignRequest, hash_alg: HashAlg, pub: PublicKey | None) -
 
 
 def _check_keys(request: SignRequest, signer: Signer | None,
-                encryption: Encryption | None) -> enc.EncScheme | None:
+                encryption: Encryption | None) -> EncScheme | None:
     if signer is not None and not signer.public.key_type.can_sign:
         raise KeyFileError(f"-k: {signer.public.key_type.value} keys cannot sign images",
                            hint="x25519 keys only encrypt; give it to -E")
@@ -206,6 +237,8 @@ def _check_keys(request: SignRequest, signer: Signer | None,
         if request.clear:
             raise UsageError("-c/--clear needs an encryption key (-E)")
         return None
+    from zephyr_ota.image import encrypt as enc
+
     scheme = enc.scheme_for(encryption.public_key, request.hmac_sha, encryption.origin)
     sig_type = signer.public.key_type if signer is not None else None
     enc.check_pairing(sig_type, scheme, request.pure)
@@ -254,26 +287,34 @@ def _hash_payload(hash_alg: HashAlg, parts: list[bytes | memoryview]) -> bytes:
     return h.digest()
 
 
-def sign_image(request: SignRequest, firmware: Firmware, signer: Signer | None,
+def sign_image(request: SignRequest, firmware: Firmware | BinFile, signer: Signer | None,
                output: str | os.PathLike[str],
                encryption: Encryption | None = None) -> SignedImage:
     """Write the image for ``firmware`` to ``output`` (``.hex`` -> Intel HEX, else binary).
 
     ``firmware`` is a ``zephyr_ota.firmware.Firmware`` (anything with
-    ``path``, ``base_address`` and ``to_bytes(erased_val)``); ``signer`` is
-    None for an unsigned (hash-only) image.
+    ``path``, ``base_address`` and ``to_bytes(erased_val)``), or a
+    ``firmware.binfile.BinFile`` (``open_bin``), which a binary output streams
+    in one pass (hash, encrypt, write); ``signer`` is None for an unsigned
+    (hash-only) image.
     """
     scheme = _check_keys(request, signer, encryption)
     pub = signer.public if signer is not None else None
     hash_alg = choose_hash(request.sha, pub.key_type if pub else None, request.pure)
     encrypting = encryption is not None
-    src = _split_firmware(request, firmware, encrypting)
+    src = _split_firmware(request, firmware, encrypting, _streams(request, firmware, output))
     prot = _protected(request, hash_alg, pub)
     prot_area = encode_area(prot, protected=True)
     header = ImageHeader(load_addr=request.rom_fixed or request.load_addr or 0,
                          hdr_size=request.header_size, protect_tlv_size=len(prot_area),
                          img_size=len(src.body) + src.enc_pad,
                          flags=_flags(request, encrypting), version=request.version)
+    if isinstance(src.body, BinFile):
+        from zephyr_ota.image.stream import StreamPlan, sign_streamed
+
+        return sign_streamed(StreamPlan(request, signer, encryption, scheme, hash_alg,
+                                        src, prot, header), Path(output))
+    assert isinstance(src.body, memoryview)
     hashed: list[bytes | memoryview] = [header.pack(), src.header_fill, src.body,
                                         bytes(src.enc_pad), prot_area]
     digest = _hash_payload(hash_alg, hashed)
@@ -301,8 +342,10 @@ def sign_image(request: SignRequest, firmware: Firmware, signer: Signer | None,
 
 
 def _wrap_new_key(request: SignRequest, encryption: Encryption,
-                  scheme: enc.EncScheme) -> tuple[bytes, Tlv]:
+                  scheme: EncScheme) -> tuple[bytes, Tlv]:
     """A fresh AES key (or the fixed test key) and its key-transport TLV."""
+    from zephyr_ota.image import encrypt as enc
+
     aes_key = encryption.aes_key or enc.new_aes_key(request.encrypt_keylen)
     if len(aes_key) * 8 != request.encrypt_keylen:
         raise UsageError(f"AES key of {len(aes_key)} bytes does not fit "
@@ -318,7 +361,7 @@ def _trailer_spec(request: SignRequest, encrypting: bool, tlvs: list[Tlv]) -> Tr
                        enctlv_len=len(key_tlv.value) if key_tlv else 0)
 
 
-def _check_fits(request: SignRequest, firmware: Firmware, image_size: int,
+def _check_fits(request: SignRequest, firmware: Firmware | BinFile, image_size: int,
                 spec: TrailerSpec) -> None:
     """imgtool image.py ``check_trailer``: image + trailer must fit the slot."""
     if request.slot_size <= 0:
@@ -333,7 +376,8 @@ def _check_fits(request: SignRequest, firmware: Firmware, image_size: int,
                  "to the slot's real sector count")
 
 
-def _write_vector(request: SignRequest, firmware: Firmware, output: str | os.PathLike[str],
+def _write_vector(request: SignRequest, firmware: Firmware | BinFile,
+                  output: str | os.PathLike[str],
                   header: ImageHeader, hash_alg: HashAlg, digest: bytes,
                   payload: bytes | None, src: _Body) -> SignedImage:
     """``--vector-to-sign``: write what an external signer must sign, nothing else."""

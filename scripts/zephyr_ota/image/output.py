@@ -18,7 +18,6 @@ from typing import BinaryIO
 
 from zephyr_ota.errors import UsageError
 from zephyr_ota.fileio import atomic_writer
-from zephyr_ota.image.encrypt import AesCtrStream
 from zephyr_ota.image.request import SignRequest
 from zephyr_ota.image.trailer import TrailerSpec
 
@@ -45,7 +44,11 @@ class ImageParts:
 
     def chunks(self) -> Iterator[bytes | memoryview]:
         yield self.head
-        ctr = AesCtrStream(self.aes_key) if self.aes_key else None
+        ctr = None
+        if self.aes_key:
+            from zephyr_ota.image.encrypt import AesCtrStream  # only encrypted images need it
+
+            ctr = AesCtrStream(self.aes_key)
         body = self.body
         for start in range(0, len(body), CHUNK):
             piece = body[start:start + CHUNK]
@@ -63,23 +66,34 @@ def _fill(count: int, value: int) -> Iterator[bytes]:
         count -= n
 
 
+def warn_hex_addr(path: Path, request: SignRequest) -> None:
+    if request.hex_addr is not None:
+        log.warning("-x/--hex-addr %#x has no effect on binary output %s",
+                    request.hex_addr, path)
+
+
+def write_slot_rest(f: BinaryIO, request: SignRequest, spec: TrailerSpec,
+                    image_size: int) -> None:
+    """After an image of ``image_size`` bytes: erased bytes up to the trailer,
+    then the trailer (``--pad``/``--confirm``/``--test`` binary output)."""
+    for chunk in _fill(request.slot_size - spec.size - image_size, request.erased_val):
+        f.write(chunk)
+    f.write(spec.bytes_for(request.confirm, request.test, request.erased_val))
+
+
 def write_image(path: Path, parts: ImageParts, request: SignRequest,
                 spec: TrailerSpec | None, base: int | None) -> tuple[str, int | None]:
     """Write ``parts`` (padded to the slot when ``spec`` is given and the request
     pads); returns the format written and the hex base address."""
     pad = spec is not None and request.padded
     if path.suffix.lower() != ".hex":
-        if request.hex_addr is not None:
-            log.warning("-x/--hex-addr %#x has no effect on binary output %s",
-                        request.hex_addr, path)
+        warn_hex_addr(path, request)
         with atomic_writer(path, durable=False) as f:
             for chunk in parts.chunks():
                 f.write(chunk)
             if pad:
                 assert spec is not None
-                for chunk in _fill(request.slot_size - spec.size - parts.size, request.erased_val):
-                    f.write(chunk)
-                f.write(spec.bytes_for(request.confirm, request.test, request.erased_val))
+                write_slot_rest(f, request, spec, parts.size)
         return "bin", None
     if request.hex_addr is not None:
         base = request.hex_addr

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 
 from zephyr_ota.errors import UnsupportedError
 from zephyr_ota.keys.base import HashAlg, KeyType
@@ -51,6 +51,8 @@ class PublicKeyBase:
 
     def public_pem(self) -> bytes:
         """SubjectPublicKeyInfo PEM (what ``imgtool getpub -e pem`` prints)."""
+        from cryptography.hazmat.primitives import serialization  # not on the signing path
+
         return bytes(self.crypto_key.public_bytes(
             encoding=serialization.Encoding.PEM,
             format=serialization.PublicFormat.SubjectPublicKeyInfo))
@@ -76,6 +78,8 @@ class PrivateKeyBase:
 
     def private_pem(self, password: bytes | None = None) -> bytes:
         """PKCS#8 PEM, encrypted with ``password`` when given (as imgtool keygen writes)."""
+        from cryptography.hazmat.primitives import serialization
+
         encryption: serialization.KeySerializationEncryption = (
             serialization.BestAvailableEncryption(password) if password
             else serialization.NoEncryption())

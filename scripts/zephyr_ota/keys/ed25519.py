@@ -17,11 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from zephyr_ota.keys._common import PrivateKeyBase, PublicKeyBase, check_digest
 from zephyr_ota.keys.base import HashAlg, KeyType
+
+# SEQUENCE { AlgorithmIdentifier id-Ed25519 (1.3.101.112), BIT STRING (33 bytes) }
+_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -35,9 +37,9 @@ class Ed25519PublicKey(PublicKeyBase):
         return KeyType.ED25519
 
     def public_bytes(self) -> bytes:
-        return self.crypto_key.public_bytes(
-            encoding=serialization.Encoding.DER,
-            format=serialization.PublicFormat.SubjectPublicKeyInfo)
+        # RFC 8410 section 4: the SubjectPublicKeyInfo is a fixed prefix and the
+        # raw key (built here so signing needs no cryptography ``serialization``).
+        return _SPKI_PREFIX + self.crypto_key.public_bytes_raw()
 
     def verify_digest(self, signature: bytes, digest: bytes, hash_alg: HashAlg) -> bool:
         if len(digest) != hash_alg.digest_size:

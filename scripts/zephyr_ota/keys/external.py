@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +51,8 @@ class ExternalSigner:
 
     @classmethod
     def from_text(cls, command: str, public: PublicKey) -> ExternalSigner:
+        import shlex  # only for signer commands (import time of every sign)
+
         return cls(tuple(shlex.split(command)), public)
 
     def _run(self, data: bytes, kind: str, hash_alg: HashAlg | None) -> bytes:

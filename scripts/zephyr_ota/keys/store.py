@@ -26,6 +26,7 @@ import logging
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from zephyr_ota.errors import InputError, KeyFileError, UnsupportedError, UsageError
 from zephyr_ota.fileio import atomic_write, read_input, write_private
@@ -107,6 +108,8 @@ def _key_json(key: StoredKey | None) -> dict[str, object] | None:
 def _key_from_json(data: dict[str, object] | None) -> StoredKey | None:
     if not data:
         return None
+    if not isinstance(data, dict) or not {"file", "type", "private"} <= data.keys():
+        raise ValueError(f"expected a key entry with file, type and private, found {data!r}")
     return StoredKey(file=str(data["file"]), key_type=KeyType(str(data["type"])),
                      private=bool(data["private"]),
                      public_file=str(data["public"]) if data.get("public") else None)
@@ -127,6 +130,8 @@ def open_store(keys_dir: Path) -> KeyStore:
                          hint="create one with 'zephyr-ota keys init'")
     try:
         data = json.loads(read_input(index, "keys index"))
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a JSON object, found {type(data).__name__}")
         trusted = [_key_from_json(k) for k in data.get("trusted", ())]
         return KeyStore(dir=keys_dir, signing=_key_from_json(data.get("signing")),
                         encryption=_key_from_json(data.get("encryption")),
@@ -171,6 +176,15 @@ def _refuse_existing(paths: list[Path], force: bool) -> None:
                          hint="use another --keys-dir, or --force to replace the keys")
 
 
+def _make_keys_dir(keys_dir: Path) -> None:
+    try:
+        keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except (FileExistsError, NotADirectoryError) as e:
+        raise InputError(f"{keys_dir}: expected a keys directory, found a file") from e
+    except OSError as e:
+        raise InputError(f"{keys_dir}: cannot create the keys directory: {e.strerror}") from e
+
+
 def _write_pair(keys_dir: Path, name: str, key: object, password: bytes | None) -> StoredKey:
     pub = key.public  # type: ignore[attr-defined]
     write_private(keys_dir / f"{name}.pem", key.private_pem(password))  # type: ignore[attr-defined]
@@ -187,7 +201,7 @@ def init_store(request: InitRequest) -> KeyStore:
     check_location(keys_dir, request.force)
     names = ["signing"] + (["encryption"] if request.encryption_type else [])
     _refuse_existing([keys_dir / f"{n}.pem" for n in names], request.force)
-    keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _make_keys_dir(keys_dir)
     store = KeyStore(dir=keys_dir, signing=_write_pair(
         keys_dir, "signing", generate_key(request.signing_type), request.password))
     if request.encryption_type:
@@ -213,51 +227,65 @@ class ImportRequest:
                              "or --trusted")
 
 
-def _import_private(store_dir: Path, name: str, source: Path, password: bytes | None) -> StoredKey:
-    """Copy a private key as it is (password protection kept), plus its public half."""
+def _load_private(source: Path | None, password: bytes | None) -> Any:
     from zephyr_ota.keys import load_private_key
 
-    key = load_private_key(source, password)
+    return None if source is None else load_private_key(source, password)
+
+
+def _store_private(store_dir: Path, name: str, source: Path, key: Any) -> StoredKey:
+    """Copy a private key as it is (password protection kept), plus its public half."""
     write_private(store_dir / f"{name}.pem", read_input(source, "key file"))
     atomic_write(store_dir / f"{name}.pub.pem", key.public.public_pem())
     return StoredKey(file=f"{name}.pem", key_type=key.public.key_type, private=True,
                      public_file=f"{name}.pub.pem")
 
 
-def _import_trusted(store: KeyStore, source: Path, password: bytes | None) -> StoredKey:
+def _load_trusted(source: Path, signing: KeyType | None, password: bytes | None) -> Any:
     """Only the public half goes in: list entries after the first must be public-only."""
     from zephyr_ota.keys import load_public_key
 
     pub = load_public_key(source, password)
-    if store.signing and pub.key_type is not store.signing.key_type:
+    if signing and pub.key_type is not signing:
         raise KeyFileError(f"{source}: trusted key is {pub.key_type.value}, expected "
-                           f"{store.signing.key_type.value} like the signing key")
-    name = f"trusted-{len(store.trusted) + 1}.pub.pem"
-    atomic_write(store.dir / name, pub.public_pem())
-    return StoredKey(file=name, key_type=pub.key_type, private=False)
+                           f"{signing.value} like the signing key")
+    return pub
+
+
+def _key_type(loaded: Any, stored: StoredKey | None) -> KeyType | None:
+    return loaded.public.key_type if loaded else stored.key_type if stored else None
 
 
 def import_keys(request: ImportRequest) -> KeyStore:
-    """Add existing keys to a (new or existing) store."""
+    """Add existing keys to a (new or existing) store.
+
+    Every key is loaded and checked before anything is written, so a bad
+    ``--trusted`` or ``--encryption`` file leaves no half-imported store.
+    """
     keys_dir = request.keys_dir
     check_location(keys_dir, request.force)
     store = open_store(keys_dir) if (keys_dir / INDEX).is_file() else KeyStore(dir=keys_dir)
     names = [n for n, p in (("signing", request.signing), ("encryption", request.encryption)) if p]
     _refuse_existing([keys_dir / f"{n}.pem" for n in names], request.force)
-    keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if request.signing:
-        store = replace(store, signing=_import_private(keys_dir, "signing", request.signing,
-                                                       request.password))
-    if request.encryption:
-        store = replace(store, encryption=_import_private(
-            keys_dir, "encryption", request.encryption, request.password))
-    if store.signing and store.encryption:
-        error = encryption_pair_error(store.signing.key_type, store.encryption.key_type)
+    signing = _load_private(request.signing, request.password)
+    encryption = _load_private(request.encryption, request.password)
+    sig_type, enc_type = _key_type(signing, store.signing), _key_type(encryption, store.encryption)
+    if sig_type and enc_type:
+        error = encryption_pair_error(sig_type, enc_type)
         if error:
             raise error
-    for source in request.trusted:
+    trusted = [_load_trusted(source, sig_type, request.password) for source in request.trusted]
+    _make_keys_dir(keys_dir)
+    if request.signing:
+        store = replace(store, signing=_store_private(keys_dir, "signing", request.signing, signing))
+    if request.encryption:
+        store = replace(store, encryption=_store_private(keys_dir, "encryption",
+                                                         request.encryption, encryption))
+    for pub in trusted:
+        name = f"trusted-{len(store.trusted) + 1}.pub.pem"
+        atomic_write(keys_dir / name, pub.public_pem())
         store = replace(store, trusted=store.trusted + (
-            _import_trusted(store, source, request.password),))
+            StoredKey(file=name, key_type=pub.key_type, private=False),))
     save_index(store)
     return store
 

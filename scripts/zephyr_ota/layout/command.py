@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zephyr_ota.errors import UsageError
+from zephyr_ota.errors import InputError, UsageError
 from zephyr_ota.layout.budget import Budget, Encryption
 from zephyr_ota.layout.checks import CheckOptions, CheckResult, Finding
 from zephyr_ota.layout.model import Layout, UpgradeMode
@@ -74,9 +74,22 @@ class _Source:
     style: str | None
     board: str
     mcuboot: Any = None                      # zephyr.configs.McubootConfig or None
+    dts_path: str = ""                       # the devicetree the layout came from
 
 
 def _load(cmd: LayoutCommand) -> _Source:
+    from zephyr_ota.zephyr.devicetree import FLASH_COMPATS
+
+    src = _read_source(cmd)
+    if not src.layout.flashes:
+        raise InputError(f"{src.dts_path}: expected a flash device (compatible "
+                         f"{', '.join(FLASH_COMPATS)}), found none",
+                         hint="is this the board's devicetree? give --geometry for a "
+                              "flash the devicetree does not describe")
+    return src
+
+
+def _read_source(cmd: LayoutCommand) -> _Source:
     from zephyr_ota.zephyr.geometry_yaml import load_geometry_yaml
 
     geometry = load_geometry_yaml(cmd.geometry) if cmd.geometry else None
@@ -85,13 +98,14 @@ def _load(cmd: LayoutCommand) -> _Source:
 
         info = load_devicetree(cmd.dts, geometry=geometry)
         return _Source(info.layout, info.findings, info.chosen_flash, info.style,
-                       cmd.board or Path(cmd.dts).stem)
+                       cmd.board or Path(cmd.dts).stem, dts_path=info.path)
     from zephyr_ota.zephyr.builddir import read_build_dir
 
     build = read_build_dir(cmd.build_dir or "build", geometry)
     info = build.mcuboot_devicetree or build.app.devicetree
     board = cmd.board or (build.app.board or Path(build.path).name).replace("/", "_")
-    return _Source(info.layout, info.findings, info.chosen_flash, info.style, board, build.mcuboot)
+    return _Source(info.layout, info.findings, info.chosen_flash, info.style, board,
+                   build.mcuboot, info.path)
 
 
 def _mode(cmd: LayoutCommand, src: _Source) -> UpgradeMode:

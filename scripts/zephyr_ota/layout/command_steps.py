@@ -93,9 +93,10 @@ def _refused(result: CheckResult, layout: Layout, what: str) -> LayoutOutcome:
 
 def migrate(cmd: LayoutCommand, src: _Source, opts: CheckOptions, style: str) -> LayoutOutcome:
     from zephyr_ota.layout.pm_import import parse_pm, pm_to_layout
+    from zephyr_ota.yaml_errors import yaml_text
 
     assert cmd.from_pm is not None
-    text = read_input(cmd.from_pm, "Partition Manager file").decode("utf-8", errors="replace")
+    text = yaml_text(cmd.from_pm, read_input(cmd.from_pm, "Partition Manager file"))
     pm = parse_pm(text, cmd.from_pm)
     flashes = src.layout.flashes
     internal = src.chosen_flash or next((f.name for f in flashes if not f.external), None)

@@ -28,6 +28,7 @@ from typing import Any
 from zephyr_ota.errors import InputError
 from zephyr_ota.layout.model import FlashGeometry, Layout, Partition
 from zephyr_ota.layout.overlay_model import with_node_paths
+from zephyr_ota.yaml_errors import yaml_error
 
 FLASH_REGIONS = ("flash_primary", "external_flash")
 SPLIT_NAMES = ("mcuboot_pad", "app", "mcuboot_primary_app", "tfm", "tfm_secure", "tfm_nonsecure",
@@ -90,9 +91,7 @@ def parse_pm(text: str, path: str) -> PmFile:
         root = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise InputError(f"{path}{where}: invalid YAML: {getattr(e, 'problem', e)}") from e
+        raise yaml_error(path, e, text) from e
     if not isinstance(data, dict) or root is None:
         raise InputError(f"{path}: expected a mapping of partition names, got "
                          f"{type(data).__name__}")

@@ -149,7 +149,8 @@ def _verify_image(manifest: ReleaseManifest, image: ImageEntry, directory: Path,
     path = directory / image.file
     warn_sha384(image.name, image.image_hash.alg)
     if not path.is_file():
-        findings.append(Finding(FILE, f"{path}: image {image.name} listed in the manifest is missing"))
+        found = "is a directory" if path.is_dir() else "is missing"
+        findings.append(Finding(FILE, f"{path}: image {image.name} listed in the manifest {found}"))
         return ImageReport(image.name, image.file, False, False, False, None)
     size, sha = file_digest(path)
     size_ok, sha_ok = size == image.size, sha.hex() == image.sha256

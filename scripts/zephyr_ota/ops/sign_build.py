@@ -24,6 +24,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from zephyr_ota.errors import InputError
 from zephyr_ota.ops.checks import (
     check_encryption_key,
     check_header_size,
@@ -252,6 +253,9 @@ def sign_build(req: SignBuildRequest) -> SignBuildResult:
     signer = _load_signer(plan)
     keys = _check_keys(plan, signer, release)
     manifest_key, manifest_desc = manifest_signing_key(plan, signer)
+    if req.tuf_targets is not None and req.tuf_targets.exists() and not req.tuf_targets.is_dir():
+        # checked before the release is committed: nothing is written when it fails
+        raise InputError(f"{req.tuf_targets}: --tuf-targets: expected a folder, found a file")
     with Staging(plan.out_dir, req.dry_run) as stage:
         created = release_time()
         made, manifest, warnings = _stage_all(req, plan, stage, signer, keys, created)

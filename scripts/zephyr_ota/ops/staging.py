@@ -13,6 +13,7 @@ left behind (the python-tuf ``_persist_metadata`` pattern, for a set of files).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -32,8 +33,14 @@ class Staging:
         self.dry_run = dry_run          # stage in the system's temp folder; never commit
         self._dir: Path | None = None
         self._names: list[str] = []
+        self._made_out_dir = False
 
     def __enter__(self) -> Staging:
+        if not self.dry_run and self.out_dir.exists() and not self.out_dir.is_dir():
+            raise InputError(f"{self.out_dir}: cannot write: expected an output folder, "
+                             "found a file")
+        # a folder made here is removed again when the release fails (left empty)
+        self._made_out_dir = not self.dry_run and not self.out_dir.exists()
         try:
             if not self.dry_run:
                 self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -48,6 +55,9 @@ class Staging:
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
+        if kind is not None and self._made_out_dir:
+            with contextlib.suppress(OSError):   # not empty: keep what is there
+                self.out_dir.rmdir()
 
     @property
     def folder(self) -> Path:

@@ -42,6 +42,7 @@ from types import MappingProxyType
 from typing import Any
 
 from zephyr_ota.errors import InputError
+from zephyr_ota.fileio import read_input
 from zephyr_ota.layout.model import FlashGeometry, Layout, Partition, PartitionStyle, Source
 from zephyr_ota.zephyr.dtaddr import ranges_of, reg_of, translate, translate_lenient
 from zephyr_ota.zephyr.flashgeom import FlashQuery, compatibles, resolve_flash
@@ -139,12 +140,13 @@ def parse_dts(path: str | Path, include_path: tuple[str, ...] = ()) -> Any:
     """
     dtlib = _dtlib()
     path = Path(path)
+    raw = read_input(path, "devicetree file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as e:
-        raise InputError(f"{path}: devicetree file not found") from e
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: cannot read devicetree: {e}") from e
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b"\n") + 1
+        raise InputError(f"{path}:{line}: not UTF-8 text: byte 0x{raw[e.start]:02X} "
+                         "cannot start or continue a UTF-8 character") from e
     with tempfile.TemporaryDirectory(prefix="zephyr-ota-dts-") as tmp:
         source = path
         if _CPP.search(text):

@@ -23,6 +23,7 @@ import yaml
 from zephyr_ota.errors import InputError
 from zephyr_ota.fileio import read_input
 from zephyr_ota.layout.model import Source
+from zephyr_ota.yaml_errors import yaml_error, yaml_text
 
 _CACHE = re.compile(r"([^#/][^:=]*):([A-Z]+)=(.*)")
 
@@ -49,13 +50,11 @@ class Domains:
 
 
 def _yaml(path: Path, what: str) -> tuple[Any, str]:
-    text = read_input(path, what).decode("utf-8", errors="replace")
+    text = yaml_text(path, read_input(path, what))
     try:
         return yaml.safe_load(text), text
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise InputError(f"{path}{line}: invalid YAML: {getattr(e, 'problem', e)}") from e
+        raise yaml_error(path, e, text) from e
 
 
 def _line(text: str, needle: str) -> int:

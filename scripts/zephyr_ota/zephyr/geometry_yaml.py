@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from zephyr_ota.errors import InputError
 from zephyr_ota.fileio import read_input
 from zephyr_ota.layout.model import Source
+from zephyr_ota.yaml_errors import yaml_error, yaml_text
 
 if TYPE_CHECKING:  # yaml loads only when a geometry file is read (import time)
     import yaml
@@ -119,11 +120,12 @@ def parse_geometry_yaml(text: str, path: str) -> GeometryFile:
         root = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise InputError(f"{path}{line}: invalid YAML: {getattr(e, 'problem', e)}") from e
+        raise yaml_error(path, e, text) from e
     if root is None:
         raise InputError(f"{path}: empty geometry file; expected a 'flashes:' list")
+    if not isinstance(data, dict):
+        found = "a list" if isinstance(data, list) else repr(data)
+        raise InputError(f"{path}:1: expected a mapping with a 'flashes:' list, got {found}")
     _validate(data, root, path)
     seq = [v for k, v in root.value if k.value == "flashes"][0]
     return GeometryFile(path, tuple(_entry(item, node, path)
@@ -131,5 +133,5 @@ def parse_geometry_yaml(text: str, path: str) -> GeometryFile:
 
 
 def load_geometry_yaml(path: str | Path) -> GeometryFile:
-    text = read_input(path, "flash geometry file").decode("utf-8", errors="replace")
+    text = yaml_text(path, read_input(path, "flash geometry file"))
     return parse_geometry_yaml(text, str(path))
