@@ -249,16 +249,17 @@ def test_keygen_unknown_type(tmp_path, capsysbinary) -> None:
 
 @pytest.mark.parametrize(("content", "message"), [
     (None, "{path}: key file not found"),
-    (b"junk", "{path}: corrupt key file: expected a PEM or DER private key"),
+    (b"junk", "{path}: corrupt key file: expected a PEM or DER {half}key"),
 ])
 def test_bad_key_files(content: bytes | None, message: str, tmp_path, capsysbinary) -> None:
     path = tmp_path / "key.pem"
     if content is not None:
         path.write_bytes(content)
-    for command in ("getpub", "getpubhash", "getpriv"):
+    # getpub and getpubhash take either half of a key; getpriv only a private key.
+    for command, half in (("getpub", ""), ("getpubhash", ""), ("getpriv", "private ")):
         code, out, err = run(capsysbinary, command, "-k", str(path))
         assert (code, out) == (1, b"")
-        assert err == f"zephyr-ota: error: {message.format(path=path)}\n".encode()
+        assert err == f"zephyr-ota: error: {message.format(path=path, half=half)}\n".encode()
 
 
 def test_getpriv_refuses_ed25519_and_public_keys(key_files, tmp_path, capsysbinary) -> None:

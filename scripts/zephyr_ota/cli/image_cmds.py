@@ -135,7 +135,7 @@ def request_from_args(args: argparse.Namespace) -> Any:
         version=ImageVersion.parse(args.version), pad_header=args.pad_header, pad=args.pad,
         confirm=args.confirm, test=args.test, align=int(args.align),
         max_align=int(args.max_align) if args.max_align else None,
-        max_sectors=args.max_sectors or DEFAULT_MAX_SECTORS,
+        max_sectors=DEFAULT_MAX_SECTORS if args.max_sectors is None else args.max_sectors,
         overwrite_only=args.overwrite_only, load_addr=args.load_addr,
         rom_fixed=args.rom_fixed, hex_addr=args.hex_addr,
         erased_val=int(args.erased_val, 0) if args.erased_val else 0xFF,

@@ -36,14 +36,28 @@ _PKCS8_PEM = re.compile(rb"\s*-----BEGIN PRIVATE KEY-----\r?\n([A-Za-z0-9+/=\r\n
 
 
 def _read_key_file(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a key file; files that hold something else than a key are refused."""
     try:
-        return Path(path).read_bytes()
+        data = Path(path).read_bytes()
     except FileNotFoundError as e:
         raise KeyFileError(f"{path}: key file not found") from e
     except IsADirectoryError as e:
         raise KeyFileError(f"{path}: expected a key file, found a directory") from e
     except OSError as e:
         raise KeyFileError(f"{path}: cannot read key file: {e.strerror}") from e
+    _refuse_non_keys(path, _pem_labels(data))
+    return data
+
+
+def _refuse_non_keys(path: str | os.PathLike[str], labels: list[str]) -> None:
+    """Name the PEM files people commonly mistake for keys."""
+    if "CERTIFICATE" in labels and not any(label.endswith("KEY") for label in labels):
+        raise KeyFileError(f"{path}: expected a key, found an X.509 certificate",
+                           hint=f"extract its public key: openssl x509 -in {path} -pubkey -noout")
+    if "OPENSSH PRIVATE KEY" in labels:
+        raise KeyFileError(
+            f"{path}: expected a PEM or DER private key, found an OpenSSH private key",
+            hint="convert a copy to PKCS#8: ssh-keygen -p -m PKCS8 -f COPY")
 
 
 def _pem_labels(data: bytes) -> list[str]:
@@ -221,8 +235,15 @@ def load_public_key(path: str | os.PathLike[str], password: bytes | None = None)
     from cryptography.hazmat.primitives import serialization
 
     data = _read_key_file(path)
-    if _has_private(data):
+    if _pem_labels(data) and _has_private(data):
         return load_private_key(path, password).public  # type: ignore[no-any-return]
+    if not _pem_labels(data) and not _looks_like_der_public(data):
+        try:  # DER: a private key, or neither half
+            return wrap_private(_parse_private(path, data, password), str(path)).public  # type: ignore[no-any-return]
+        except PasswordError:
+            raise
+        except KeyFileError as e:
+            raise KeyFileError(f"{path}: corrupt key file: expected a PEM or DER key") from e
     try:
         if _pem_labels(data):
             crypto_key = serialization.load_pem_public_key(data)

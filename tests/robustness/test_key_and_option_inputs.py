@@ -1,6 +1,5 @@
-"""Bad-input findings in files the "speed" helper was editing during this
-sweep (cli/image_cmds.py, keys/loader.py): strict xfails that name the fix.
-When the fix lands, the xfail turns into a failure; drop the marker then."""
+"""Bad input to key loading and sign options: files people mistake for keys
+(certificates, OpenSSH keys, arbitrary bytes) and -M 0."""
 
 from __future__ import annotations
 
@@ -11,10 +10,6 @@ import pytest
 from .conftest import HEADER, assert_refused
 
 
-@pytest.mark.xfail(strict=True, reason="cli/image_cmds.py _request: `args.max_sectors or "
-                   "DEFAULT_MAX_SECTORS` turns -M 0 into 128 silently; fix: `DEFAULT_MAX_SECTORS "
-                   "if args.max_sectors is None else args.max_sectors`, so SignRequest refuses 0 "
-                   "as it refuses -1")
 def test_sign_max_sectors_zero(ota, material, tmp_path: Path) -> None:
     run = ota("sign", "-k", material.key, "-M", "0", *HEADER, material.firmware,
               tmp_path / "out.bin")
@@ -42,10 +37,6 @@ def certificate(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="keys/loader.py load_public_key: a certificate is "
-                   "reported as 'corrupt key file: expected a PEM or DER public key'; fix: when "
-                   "_pem_labels(data) holds CERTIFICATE, raise KeyFileError naming the "
-                   "certificate (and the openssl command that extracts its key)")
 def test_verify_with_a_certificate(ota, material, certificate: Path) -> None:
     assert_refused(ota("verify", "-k", certificate, material.image),
                    f"{certificate}: expected a key, found an X.509 certificate",
@@ -53,9 +44,6 @@ def test_verify_with_a_certificate(ota, material, certificate: Path) -> None:
                         "-noout")
 
 
-@pytest.mark.xfail(strict=True, reason="keys/loader.py _parse_private: an OpenSSH private key "
-                   "('-----BEGIN OPENSSH PRIVATE KEY-----') is reported as a corrupt key file; "
-                   "fix: recognise the OPENSSH PRIVATE KEY label and say what it is")
 def test_sign_with_an_openssh_key(ota, material, tmp_path: Path) -> None:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -69,10 +57,6 @@ def test_sign_with_an_openssh_key(ota, material, tmp_path: Path) -> None:
                    hint="convert a copy to PKCS#8: ssh-keygen -p -m PKCS8 -f COPY")
 
 
-@pytest.mark.xfail(strict=True, reason="keys/loader.py load_public_key -> _parse_private: "
-                   "verify -k takes a public or a private key, but a file that is neither is "
-                   "reported as 'expected a PEM or DER private key'; fix: say 'expected a PEM or "
-                   "DER key' when either half is accepted")
 def test_verify_with_garbage_key(ota, material) -> None:
     assert_refused(ota("verify", "-k", material.firmware, material.image),
                    f"{material.firmware}: corrupt key file: expected a PEM or DER key")
