@@ -8,7 +8,6 @@ tests/conftest.py. SOURCE_DATE_EPOCH is fixed so manifests are reproducible.
 
 from __future__ import annotations
 
-import logging
 import subprocess
 import sys
 from collections.abc import Callable
@@ -43,15 +42,7 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
     from zephyr_ota.cli import main
 
     def go(*args: object) -> Run:
-        # main() points the "zephyr_ota" logger at this test's stderr and stops its
-        # propagation; put it back so later tests' caplog sees the core's records.
-        logger = logging.getLogger("zephyr_ota")
-        saved = (logger.handlers[:], logger.propagate, logger.level)
-        try:
-            rc = main([str(a) for a in args])
-        finally:
-            logger.handlers[:], logger.propagate = saved[0], saved[1]
-            logger.setLevel(saved[2])
+        rc = main([str(a) for a in args])
         captured = capsys.readouterr()
         return Run(rc, captured.out, captured.err)
     return go

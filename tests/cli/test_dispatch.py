@@ -36,3 +36,17 @@ def test_options_before_the_command(capsys: pytest.CaptureFixture[str]) -> None:
         main(["-q", "sign", "--help"])
     assert e.value.code == 0
     assert "usage: zephyr-ota sign" in capsys.readouterr().out
+
+
+def test_main_leaves_the_logger_as_it_found_it(tmp_path, caplog: pytest.LogCaptureFixture) -> None:
+    """In-process callers (tests, scripts) keep their logging after main()."""
+    import logging
+
+    logger = logging.getLogger("zephyr_ota")
+    before = (logger.handlers[:], logger.propagate, logger.level)
+    assert main(["keygen", "-k", str(tmp_path / "k.pem"), "-t", "ed25519"]) == 0
+    assert main(["info", str(tmp_path / "missing.bin")]) == 1
+    assert (logger.handlers, logger.propagate, logger.level) == before
+    with caplog.at_level(logging.WARNING, logger="zephyr_ota"):
+        logging.getLogger("zephyr_ota.image").warning("seen")
+    assert "seen" in caplog.text

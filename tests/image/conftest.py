@@ -4,7 +4,6 @@ oracle, in-process through click)."""
 
 from __future__ import annotations
 
-import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,16 +65,10 @@ def ota(capsys: pytest.CaptureFixture[str]):  # noqa: ANN201
     """Run ``zephyr-ota`` in-process: ota("sign", ...) -> Run."""
     def run(*args: str | os.PathLike[str]) -> Run:
         capsys.readouterr()
-        # cli.main sets up the zephyr_ota logger for the terminal; put it back
-        # afterwards so later tests (caplog) see records again.
-        logger = logging.getLogger("zephyr_ota")
-        saved = (logger.handlers[:], logger.propagate, logger.level)
         try:
             rc = cli.main([str(a) for a in args])
         except SystemExit as e:  # argparse usage errors
             rc = int(e.code or 0)
-        finally:
-            logger.handlers[:], logger.propagate, logger.level = saved
         captured = capsys.readouterr()
         return Run(rc, captured.out, captured.err)
     return run

@@ -4,7 +4,6 @@ key material in captured output, and a real SoftHSM2 token."""
 from __future__ import annotations
 
 import base64
-import logging
 import os
 import shutil
 import subprocess
@@ -33,14 +32,8 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
     from zephyr_ota.cli import main
 
     def run(*argv: str) -> Result:
-        logger = logging.getLogger("zephyr_ota")
-        saved = (logger.handlers[:], logger.propagate, logger.level)
         capsys.readouterr()
-        try:
-            code = main([str(a) for a in argv])
-        finally:  # main() points the package logger at this test's stderr: undo that
-            logger.handlers[:], logger.propagate, _ = saved
-            logger.setLevel(saved[2])
+        code = main([str(a) for a in argv])
         out, err = capsys.readouterr()
         return Result(code, out, err)
 

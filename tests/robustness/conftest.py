@@ -9,7 +9,6 @@ non-zero exit, one ``zephyr-ota: error:`` line (plus an optional indented
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,15 +42,10 @@ def ota(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Callable[..., Run
     def run(*args: object) -> Run:
         capsys.readouterr()
         before = listing(tmp_path)
-        logger = logging.getLogger("zephyr_ota")
-        saved = (logger.handlers[:], logger.propagate, logger.level)
         try:
             rc = cli.main([str(a) for a in args])
         except SystemExit as e:      # argparse usage errors
             rc = int(e.code or 0)
-        finally:
-            logger.handlers[:], logger.propagate = saved[0], saved[1]
-            logger.setLevel(saved[2])
         captured = capsys.readouterr()
         return Run(rc, captured.out, captured.err, sorted(listing(tmp_path) - before))
     return run
@@ -92,15 +86,9 @@ def _session_material(tmp_path_factory: pytest.TempPathFactory) -> dict[str, byt
     (folder / "k.pem").write_bytes(pem)
     fw = bytes(32) + random.Random(1).randbytes(4000)
     (folder / "fw.bin").write_bytes(fw)
-    logger = logging.getLogger("zephyr_ota")
-    saved = (logger.handlers[:], logger.propagate, logger.level)
-    try:
-        for out, extra in (("img.bin", []), ("img.hex", ["-x", "0x10000"])):
-            assert cli.main(["-q", "sign", "-k", str(folder / "k.pem"), *HEADER, *extra,
-                             str(folder / "fw.bin"), str(folder / out)]) == 0
-    finally:
-        logger.handlers[:], logger.propagate = saved[0], saved[1]
-        logger.setLevel(saved[2])
+    for out, extra in (("img.bin", []), ("img.hex", ["-x", "0x10000"])):
+        assert cli.main(["-q", "sign", "-k", str(folder / "k.pem"), *HEADER, *extra,
+                         str(folder / "fw.bin"), str(folder / out)]) == 0
     return {"k.pem": pem, "k.pub.pem": pub, "fw.bin": fw,
             "img.bin": (folder / "img.bin").read_bytes(),
             "img.hex": (folder / "img.hex").read_bytes()}
