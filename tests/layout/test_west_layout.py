@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
 
 from tests.layout.golden import DTS
 
-conftest = pytest.importorskip("tests.west.conftest")
+conftest = importlib.import_module("tests.west_workspace.conftest")
 
 
 @pytest.fixture(scope="module")
