@@ -84,6 +84,9 @@ def add_sign_arguments(parser: argparse.ArgumentParser) -> None:
     keys.add_argument("-k", "--key", metavar="KEY",
                       help="signing key: a key file, a pkcs11: URI or a signer command "
                       "(default: SB_CONFIG_BOOT_SIGNATURE_KEY_FILE)")
+    keys.add_argument("--signer-pubkey", metavar="PUBKEY",
+                      help="public key of a cmd: signer (default: the first key the "
+                      "bootloader trusts)")
     keys.add_argument("-E", "--encrypt-key", metavar="PUBKEY",
                       help="encryption public key (default: SB_CONFIG_BOOT_ENCRYPTION_KEY_FILE)")
     keys.add_argument("--trusted-key", action="append", default=[], metavar="PUBKEY",

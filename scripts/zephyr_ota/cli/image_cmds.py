@@ -41,7 +41,10 @@ def add_sign_options(p: argparse.ArgumentParser) -> None:
 
 def _signing_options(g: argparse._ArgumentGroup) -> None:
     g.add_argument("-k", "--key", metavar="KEY",
-                   help="private key file to sign with, or a pkcs11: URI")
+                   help="private key file to sign with, a pkcs11: URI, or cmd:COMMAND (an "
+                   "external signer: the digest on stdin, the signature on stdout)")
+    g.add_argument("--signer-pubkey", metavar="FILE",
+                   help="public key of a cmd: signer (its signatures are checked with it)")
     g.add_argument("--public-key-format", choices=("hash", "full"), default="hash",
                    help="put the key's hash (default) or the full key in the image")
     g.add_argument("--sha", choices=("auto", "256", "384", "512"), default="auto",
@@ -203,7 +206,7 @@ def signer_from_args(args: argparse.Namespace) -> Any:
     from zephyr_ota.keys.external import load_signer
 
     # a key file, a PKCS#11 URI (pkcs11:...) or a signer command (cmd:...)
-    signer = load_signer(args.key)
+    signer = load_signer(args.key, public_key=args.signer_pubkey)
     if not signer.public.key_type.can_sign:
         from zephyr_ota.errors import KeyFileError
 

@@ -56,6 +56,7 @@ class SignBuildRequest:
     out_dir: Path | None = None
     config: Path | None = None               # ota.yml; None: ./ota.yml when present
     key: str | None = None
+    signer_pubkey: Path | None = None        # public key of a cmd: signer
     encrypt_key: Path | None = None
     trusted_keys: tuple[Path, ...] = ()
     manifest_key: str | None = None
@@ -112,6 +113,7 @@ def sign_request_from_args(args: Mapping[str, Any]) -> SignBuildRequest:
     return SignBuildRequest(
         build_dir=Path(args.get("build_dir") or "build"), out_dir=_path(args.get("out_dir")),
         config=_path(args.get("config")), key=args.get("key"),
+        signer_pubkey=_path(args.get("signer_pubkey")),
         encrypt_key=_path(args.get("encrypt_key")),
         trusted_keys=tuple(Path(p) for p in args.get("trusted_key") or ()),
         manifest_key=args.get("manifest_key"), release=bool(args.get("release")),

@@ -62,16 +62,21 @@ def load_project_config(req: SignBuildRequest, build: Any) -> Any:
     return load_ota_config(path)
 
 
-def _load_signer(plan: ReleasePlan) -> Any:
+def _load_signer(plan: ReleasePlan, signer_pubkey: Path | None) -> Any:
     """The signing key; with SOURCE_DATE_EPOCH set (a reproducible build) ECDSA
     key files sign deterministically (RFC 6979), so a rebuild gives identical
-    images and manifest. Encrypted images still differ: each gets a fresh AES key."""
+    images and manifest. Encrypted images still differ: each gets a fresh AES key.
+    A ``cmd:`` signer's signatures are checked with ``signer_pubkey``, else with
+    the first key the bootloader trusts (the one Zephyr signs with)."""
     import dataclasses
     import os
 
-    from zephyr_ota.keys.external import load_signer
+    from zephyr_ota.keys.external import CMD_PREFIX, load_signer
 
-    signer = load_signer(plan.signing_key.value)
+    if signer_pubkey is None and plan.signing_key.value.startswith(CMD_PREFIX) \
+            and plan.trusted_keys:
+        signer_pubkey = plan.trusted_keys[0][0]
+    signer = load_signer(plan.signing_key.value, public_key=signer_pubkey)
     if os.environ.get("SOURCE_DATE_EPOCH") and hasattr(signer, "deterministic") and \
             dataclasses.is_dataclass(signer) and not isinstance(signer, type):
         signer = dataclasses.replace(signer, deterministic=True)
@@ -250,7 +255,7 @@ def sign_build(req: SignBuildRequest) -> SignBuildResult:
     for image in plan.images:
         check_header_size(image)
     release = req.release or bool(getattr(config, "release", False))
-    signer = _load_signer(plan)
+    signer = _load_signer(plan, req.signer_pubkey)
     keys = _check_keys(plan, signer, release)
     manifest_key, manifest_desc = manifest_signing_key(plan, signer)
     if req.tuf_targets is not None and req.tuf_targets.exists() and not req.tuf_targets.is_dir():
