@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
+
 DEV_KEYS = Path(__file__).resolve().parents[1] / "data" / "mcuboot-dev-keys"
 OUTPUTS = ("zephyr.signed.bin", "zephyr.signed.hex", "zephyr.signed.encrypted.bin", "merged.hex",
            "ota-manifest.json", "ota-manifest.json.sig", "dfu_application.zip")
@@ -229,3 +231,26 @@ def test_swap_move_with_128k_sectors_mcuboot_1845(make_zephyr_build, cli) -> Non
     assert ("Hint: imgtool's estimate would accept it, but MCUboot's swap-using-move budget "
             "is smaller (mcu-tools/mcuboot#1845)") in run.err
     refused(run, build, line.removeprefix("zephyr-ota: error: "))
+
+
+@pytest.mark.parametrize(("reg", "message", "hint"), [
+    # storage moved 0x1000 down into slot1 [0x82000, 0xf8000)
+    ("<0xf7000 0x8000>", "storage_partition [0xf7000, 0xff000) overlaps slot1_partition "
+     "[0x82000, 0xf8000) by 0x1000 bytes", "start storage_partition at 0xf8000"),
+    # storage grown past the 1 MiB flash
+    ("<0xf8000 0x10000>", "storage_partition [0xf8000, 0x108000) ends past the end of "
+     "/soc/flash-controller@4001e000/flash@0 (size 0x100000) by 0x8000",
+     "shrink it to 0x8000 bytes or move it"),
+])
+def test_partitions_overlapping_or_past_the_flash_end(make_zephyr_build, cli, reg: str,
+                                                      message: str, hint: str) -> None:  # type: ignore[no-untyped-def]
+    """Issue 8: Zephyr has no build-time overlap check; sign-ota refuses such a build."""
+    build, _ = make_zephyr_build("nrf52840dk_move")
+    dts = build / "mcuboot" / "zephyr" / "zephyr.dts"
+    text = dts.read_text()
+    assert "reg = <0xf8000 0x8000>;" in text
+    dts.write_text(text.replace("reg = <0xf8000 0x8000>;", f"reg = {reg};"))
+    run = cli("sign-build", "-d", build)
+    refused(run, build, f"{dts}: /soc/flash-controller@4001e000/flash@0/partitions/"
+                        f"partition@f8000: {message}")
+    assert f"Hint: {hint}" in run.err

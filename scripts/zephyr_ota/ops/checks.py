@@ -15,7 +15,11 @@ it came from, and — in the hint — the fix):
 * ``check_signing_key(plan, signer, release) -> str``: the signing key is one
   the bootloader trusts (names which), and with ``--release`` no key is one
   of MCUboot's published development keys;
-* ``check_previous(manifest, previous_path, allow_downgrade) -> warnings``.
+* ``check_previous(manifest, previous_path, allow_downgrade) -> warnings``;
+* ``check_partitions(build)``: no partition of the build's devicetrees
+  (MCUboot's and each application's) overlaps another or ends past its flash:
+  Zephyr does not check this at build time, and MCUboot would erase the
+  neighbour's data during an update.
 
 Slot fit, sector count and slot shapes are ``layout.budget``'s (see
 ``produce``).
@@ -27,7 +31,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from zephyr_ota.errors import ConfigError, KeyMismatchError, PolicyError
+from zephyr_ota.errors import ConfigError, KeyMismatchError, LayoutError, PolicyError
 from zephyr_ota.ops.resolve import ImagePlan, ReleasePlan
 
 log = logging.getLogger(__name__)
@@ -35,6 +39,25 @@ log = logging.getLogger(__name__)
 # MCUboot's CONFIG_BOOT_ENCRYPT_<type> -> image.encrypt.EncScheme values it decrypts.
 _MCUBOOT_SCHEMES = {"RSA": ("ENCRSA2048",), "EC256": ("ENCEC256",),
                     "X25519": ("ENCX25519", "ENCX25519_SHA512")}
+
+
+def check_partitions(build: Any) -> None:
+    """Overlapping partitions and partitions past the end of their flash, in
+    every devicetree of the build, refuse the build (first finding named)."""
+    from zephyr_ota.layout.checks import check_bounds, check_overlaps
+
+    trees = [build.mcuboot_devicetree] + [app.devicetree for app in build.apps]
+    seen: set[str] = set()
+    for dts in trees:
+        if dts is None or str(dts.path) in seen:
+            continue
+        seen.add(str(dts.path))
+        found = [f for f in check_bounds(dts.layout) + check_overlaps(dts.layout)
+                 if f.severity == "error"]
+        if found:
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            raise LayoutError(f"{dts.path}: {found[0].node_path}: {found[0].message}{more}",
+                              hint=found[0].fix or None)
 
 
 def check_header_size(plan: ImagePlan) -> None:

@@ -28,6 +28,7 @@ from zephyr_ota.errors import InputError
 from zephyr_ota.ops.checks import (
     check_encryption_key,
     check_header_size,
+    check_partitions,
     check_previous,
     check_signing_key,
 )
@@ -250,6 +251,7 @@ def sign_build(req: SignBuildRequest) -> SignBuildResult:
     from zephyr_ota.zephyr.builddir import read_build_dir
 
     build = read_build_dir(req.build_dir)
+    check_partitions(build)
     config = load_project_config(req, build)
     plan = resolve_release(req, build, config)
     for image in plan.images:
