@@ -50,3 +50,17 @@ def test_main_leaves_the_logger_as_it_found_it(tmp_path, caplog: pytest.LogCaptu
     with caplog.at_level(logging.WARNING, logger="zephyr_ota"):
         logging.getLogger("zephyr_ota.image").warning("seen")
     assert "seen" in caplog.text
+
+
+def test_output_cut_short_by_the_reader_is_not_a_traceback(tmp_path) -> None:
+    """``zephyr-ota ... | head``: a closed pipe ends the command quietly (``true``
+    exits without reading, long before our output is written)."""
+    import subprocess
+    import sys
+
+    key = tmp_path / "k.pem"
+    assert main(["keygen", "-k", str(key), "-t", "rsa-2048"]) == 0
+    proc = subprocess.run(
+        f"{sys.executable} -m zephyr_ota getpriv -k {key} | true",
+        shell=True, capture_output=True, text=True)
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
