@@ -77,3 +77,23 @@ def test_verify_decrypts_with_the_device_key(signed, cli, tmp_path: Path) -> Non
     assert bad.rc == 1
     assert "Traceback" not in bad.err
     assert f"{build}/app/zephyr/zephyr.signed.encrypted.bin: " in bad.err
+
+
+def test_verify_without_the_device_key_still_checks_the_signature(signed, cli) -> None:  # type: ignore[no-untyped-def]
+    """Without --decrypt-key only the hash over the plaintext is left unchecked:
+    the signature over the stored hash is checked, and a broken one refused."""
+    build, _, _ = signed("nrf52840dk_ext_enc")
+    ok = cli("verify-build", "-d", build)
+    assert ok.rc == 0, ok.err
+    assert ("image signature over the stored hash, encrypted: hash over the plaintext not "
+            "checked (give --decrypt-key)") in ok.err
+    path = build / "app" / "zephyr" / "zephyr.signed.encrypted.bin"
+    img = read_image(path)
+    sig = next(t for t in img.tlvs if t.kind == 0x22)  # IMAGE_TLV_ECDSA_SIG
+    data = bytearray(path.read_bytes())
+    at = data.find(bytes(sig.value))
+    data[at + 10] ^= 0x01
+    path.write_bytes(bytes(data))
+    # the manifest's file hash catches it first; the signature check is behind it
+    bad = cli("verify-build", "-d", build)
+    assert bad.rc == 1 and "Traceback" not in bad.err
