@@ -15,9 +15,7 @@ if importlib.util.find_spec("zephyr_ota") is None:  # not installed: use the che
     sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 
 import zephyr_ota  # noqa: E402
-from zephyr_ota.west_ext.ota_keys import OtaKeys  # noqa: E402
-from zephyr_ota.west_ext.ota_layout import OtaLayout  # noqa: E402
-from zephyr_ota.west_ext.sign_ota import OtaVerify, SignOta  # noqa: E402
+from zephyr_ota.west_ext.commands import OtaKeys, OtaLayout, OtaVerify, SignOta  # noqa: E402
 
 logging.getLogger("zephyr_ota").debug("zephyr-ota %s loaded from %s",
                                       zephyr_ota.__version__, os.path.dirname(zephyr_ota.__file__))

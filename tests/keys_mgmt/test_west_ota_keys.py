@@ -3,7 +3,6 @@ manifest repository declares our west-commands.yml)."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import stat
@@ -16,8 +15,6 @@ import pytest
 from .conftest import DEV_KEYS
 
 REPO = Path(__file__).resolve().parents[2]
-SHIM_MODULES = ("zephyr_ota.west_ext.ota_keys", "zephyr_ota.west_ext.ota_layout",
-                "zephyr_ota.west_ext.sign_ota")
 
 
 def _west() -> str:
@@ -27,9 +24,6 @@ def _west() -> str:
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
-    missing = [m for m in SHIM_MODULES if importlib.util.find_spec(m) is None]
-    if missing:
-        pytest.skip(f"the west shim imports {', '.join(missing)}, not written yet")
     top = tmp_path / "ws"
     manifest = top / "mf"
     (manifest / "scripts").mkdir(parents=True)

@@ -2,7 +2,7 @@
 to checked, signed release files, and their verification.
 
 The same arguments and handlers serve ``west sign-ota`` / ``west ota-verify``
-(``zephyr_ota.west_ext.sign_ota`` adds them to west's parser). Only argparse
+(``zephyr_ota.west_ext.commands`` adds them to west's parser). Only argparse
 is imported at top level; the core is imported inside the handlers.
 
 Entry points: ``add_parsers(subparsers)``, ``add_sign_arguments(parser)``,

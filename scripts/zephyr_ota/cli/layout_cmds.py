@@ -1,7 +1,7 @@
 """``zephyr-ota layout``: plan, check, migrate and render MCUboot partition layouts.
 
 The same arguments and handler serve ``west ota-layout``
-(``zephyr_ota.west_ext.ota_layout``). Only argparse is imported at top level;
+(``zephyr_ota.west_ext.commands``). Only argparse is imported at top level;
 the core (devicetree reader, planner, checks, Partition Manager import) and
 the renderer are imported inside the handler.
 

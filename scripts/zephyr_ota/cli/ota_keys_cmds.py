@@ -1,7 +1,7 @@
 """``zephyr-ota keys init|import|show|check``: a project's MCUboot keys.
 
 The same arguments and handlers serve ``west ota-keys``
-(``zephyr_ota.west_ext.ota_keys`` adds them to west's parser). Only argparse
+(``zephyr_ota.west_ext.commands`` adds them to west's parser). Only argparse
 is imported at top level; the core is imported inside the handlers.
 
 Entry points: ``add_parsers(subparsers)``, ``add_keys_arguments(parser)``,

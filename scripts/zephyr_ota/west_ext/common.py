@@ -1,10 +1,12 @@
 """What every zephyr-ota west command shares: log forwarding and the error door.
 
-A west command here is a thin ``WestCommand``: ``do_add_parser`` creates the
-parser (help text comes from west-commands.yml, so ``help=""``) and lets the
-matching ``zephyr_ota.cli`` module add the same arguments the ``zephyr-ota``
-command has; ``do_run`` calls the same handler. ``OtaError`` becomes
-``err`` + an indented ``Hint:`` + ``CommandError`` with the error's exit code.
+A west command here is a ``CommandSpec`` on an ``OtaWestCommand``:
+``do_add_parser`` creates the parser (help text comes from west-commands.yml,
+so ``help=""``) and lets the owning ``zephyr_ota.cli`` module add the same
+arguments the ``zephyr-ota`` command has; ``do_run`` calls the same handler.
+``OtaError`` becomes ``err`` + an indented ``Hint:`` + ``CommandError`` with
+the error's exit code. With ``--json`` stdout carries only the JSON summary:
+west's ``inf`` and ``dbg`` (which print on stdout) go to stderr for that run.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from west.commands import CommandError, Verbosity, WestCommand
 
@@ -38,8 +42,51 @@ class _WestLogHandler(logging.Handler):
             self.cmd.dbg(msg)
 
 
+@dataclass(frozen=True)
+class CommandSpec:
+    """A west command as its ``zephyr_ota.cli`` module defines it."""
+
+    name: str
+    help: str
+    description: str
+    epilog: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    handler: Callable[[argparse.Namespace], int] | None = None  # None: the subcommand's func
+
+
 class OtaWestCommand(WestCommand):
     """Base of our west commands: run a ``zephyr_ota.cli`` handler under west."""
+
+    spec: ClassVar[CommandSpec]
+    _json_mode = False
+
+    def __init__(self) -> None:
+        super().__init__(self.spec.name, self.spec.help, self.spec.description)
+
+    def do_add_parser(self, parser_adder: Any) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = parser_adder.add_parser(
+            self.name, help="", description=self.spec.description, epilog=self.spec.epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter)
+        self.spec.add_arguments(parser)
+        return parser
+
+    def do_run(self, args: argparse.Namespace, unknown: list[str]) -> None:
+        self._json_mode = bool(getattr(args, "json", False))
+        self.run_handler(self.spec.handler or args.func, args)
+
+    def inf(self, *args: Any, colorize: bool = False, end: str = "\n") -> None:
+        if self._json_mode:
+            if self.verbosity >= Verbosity.INF:
+                print(*args, end=end, file=sys.stderr)
+        else:
+            super().inf(*args, colorize=colorize, end=end)
+
+    def dbg(self, *args: Any, level: Verbosity = Verbosity.DBG, end: str = "\n") -> None:
+        if self._json_mode:
+            if self.verbosity >= level:
+                print(*args, end=end, file=sys.stderr)
+        else:
+            super().dbg(*args, level=level, end=end)
 
     def run_handler(self, handler: Callable[[argparse.Namespace], int],
                     args: argparse.Namespace) -> None:
