@@ -10,7 +10,7 @@ from __future__ import annotations
 import binascii
 
 from zephyr_ota.errors import InputError
-from zephyr_ota.firmware.model import Segment
+from zephyr_ota.firmware.model import Segment, coalesce
 
 _ADDRESS_RECORDS = {2: 4, 4: 16}   # record type -> shift of its base address
 _START_RECORDS = (3, 5)
@@ -104,16 +104,4 @@ def parse(path: str, raw: bytes) -> tuple[Segment, ...]:
         raise InputError(f"{path}: no data records: expected Intel HEX data, found none")
     _check_overlaps(path, records)
     records.sort(key=lambda r: r[1])
-    segments: list[Segment] = []
-    pieces: list[bytes] = []
-    start = end = -1
-    for _, address, data in records:
-        if address != end and pieces:
-            segments.append(Segment(start, b"".join(pieces)))
-            pieces = []
-        if not pieces:
-            start = address
-        pieces.append(data)
-        end = address + len(data)
-    segments.append(Segment(start, b"".join(pieces)))
-    return tuple(segments)
+    return coalesce([(address, data) for _, address, data in records])

@@ -33,7 +33,7 @@ from typing import BinaryIO
 
 from zephyr_ota.errors import InputError
 from zephyr_ota.firmware import _ihex_exact as _exact
-from zephyr_ota.firmware.model import Firmware, Segment
+from zephyr_ota.firmware.model import Firmware, Segment, coalesce
 
 RECORD_BYTES = 16          # data bytes per written record, as intelhex writes
 _REGION = 0x10000          # a type 04 record addresses one 64 KiB region
@@ -83,23 +83,7 @@ def parse_hex(path: str, raw: bytes) -> tuple[Segment, ...]:
             return _exact.parse(path, raw)  # finds the offending line and says so
     if not runs:
         return _exact.parse(path, raw)
-    return _coalesce(runs)
-
-
-def _coalesce(runs: list[tuple[int, bytes | bytearray]]) -> tuple[Segment, ...]:
-    segments: list[Segment] = []
-    pieces: list[bytes | bytearray] = []
-    start = end = -1
-    for address, data in runs:
-        if address != end and pieces:
-            segments.append(Segment(start, b"".join(pieces)))
-            pieces = []
-        if not pieces:
-            start = address
-        pieces.append(data)
-        end = address + len(data)
-    segments.append(Segment(start, b"".join(pieces)))
-    return tuple(segments)
+    return coalesce(runs)
 
 
 def _fast_runs(raw: bytes) -> list[tuple[int, bytes | bytearray]]:

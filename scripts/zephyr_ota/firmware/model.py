@@ -12,7 +12,7 @@ output reuses, as imgtool does with ``IntelHex.minaddr()``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Literal
@@ -41,6 +41,24 @@ class Segment:
 
     def __repr__(self) -> str:
         return f"Segment({self.address:#x}..{self.end:#x})"
+
+
+def coalesce(runs: Sequence[tuple[int, bytes | bytearray]]) -> tuple[Segment, ...]:
+    """Ascending, non-overlapping ``(address, data)`` runs joined into segments
+    wherever one run ends where the next starts."""
+    segments: list[Segment] = []
+    pieces: list[bytes | bytearray] = []
+    start = end = -1
+    for address, data in runs:
+        if address != end and pieces:
+            segments.append(Segment(start, b"".join(pieces)))
+            pieces = []
+        if not pieces:
+            start = address
+        pieces.append(data)
+        end = address + len(data)
+    segments.append(Segment(start, b"".join(pieces)))
+    return tuple(segments)
 
 
 @dataclass(frozen=True)
