@@ -30,7 +30,7 @@ from zephyr_ota.config.model import (
 )
 from zephyr_ota.errors import InputError
 from zephyr_ota.fileio import read_input
-from zephyr_ota.yaml_errors import yaml_error, yaml_text
+from zephyr_ota.yamlio import load_yaml, yaml_text
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +72,7 @@ def load_ota_config(path: str | os.PathLike[str], check_files: bool = True) -> O
 
 
 def _parse(text: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
-    import yaml
-
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise yaml_error(path, e, text) from e
+    data, node = load_yaml(path, text)
     lines: dict[str, int] = {"": 1}
     if node is not None:
         _mark_lines(node, (), lines, path)

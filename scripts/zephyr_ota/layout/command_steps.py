@@ -93,7 +93,7 @@ def _refused(result: CheckResult, layout: Layout, what: str) -> LayoutOutcome:
 
 def migrate(cmd: LayoutCommand, src: _Source, opts: CheckOptions, style: str) -> LayoutOutcome:
     from zephyr_ota.layout.pm_import import parse_pm, pm_to_layout
-    from zephyr_ota.yaml_errors import yaml_text
+    from zephyr_ota.yamlio import yaml_text
 
     assert cmd.from_pm is not None
     text = yaml_text(cmd.from_pm, read_input(cmd.from_pm, "Partition Manager file"))

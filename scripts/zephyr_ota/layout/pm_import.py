@@ -28,7 +28,7 @@ from typing import Any
 from zephyr_ota.errors import InputError
 from zephyr_ota.layout.model import FlashGeometry, Layout, Partition
 from zephyr_ota.layout.overlay_model import with_node_paths
-from zephyr_ota.yaml_errors import yaml_error
+from zephyr_ota.yamlio import load_yaml
 
 FLASH_REGIONS = ("flash_primary", "external_flash")
 SPLIT_NAMES = ("mcuboot_pad", "app", "mcuboot_primary_app", "tfm", "tfm_secure", "tfm_nonsecure",
@@ -85,13 +85,7 @@ def _int(value: Any, path: str, line: int, key: str) -> int:
 
 def parse_pm(text: str, path: str) -> PmFile:
     """Partitions of a PM YAML; ``InputError`` naming file, line and key."""
-    import yaml
-
-    try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise yaml_error(path, e, text) from e
+    data, root = load_yaml(path, text)
     if not isinstance(data, dict) or root is None:
         raise InputError(f"{path}: expected a mapping of partition names, got "
                          f"{type(data).__name__}")

@@ -18,12 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from zephyr_ota.errors import InputError
 from zephyr_ota.fileio import read_input
 from zephyr_ota.layout.model import Source
-from zephyr_ota.yaml_errors import yaml_error, yaml_text
+from zephyr_ota.yamlio import load_yaml, yaml_text
 
 _CACHE = re.compile(r"([^#/][^:=]*):([A-Z]+)=(.*)")
 
@@ -51,10 +49,7 @@ class Domains:
 
 def _yaml(path: Path, what: str) -> tuple[Any, str]:
     text = yaml_text(path, read_input(path, what))
-    try:
-        return yaml.safe_load(text), text
-    except yaml.YAMLError as e:
-        raise yaml_error(path, e, text) from e
+    return load_yaml(path, text)[0], text
 
 
 def _line(text: str, needle: str) -> int:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from zephyr_ota.errors import InputError
 from zephyr_ota.fileio import read_input
 from zephyr_ota.layout.model import Source
-from zephyr_ota.yaml_errors import yaml_error, yaml_text
+from zephyr_ota.yamlio import load_yaml, yaml_text
 
 if TYPE_CHECKING:  # yaml loads only when a geometry file is read (import time)
     import yaml
@@ -114,13 +114,7 @@ def _entry(item: dict[str, Any], node: yaml.MappingNode, path: str) -> GeometryE
 
 
 def parse_geometry_yaml(text: str, path: str) -> GeometryFile:
-    import yaml
-
-    try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise yaml_error(path, e, text) from e
+    data, root = load_yaml(path, text)
     if root is None:
         raise InputError(f"{path}: empty geometry file; expected a 'flashes:' list")
     if not isinstance(data, dict):

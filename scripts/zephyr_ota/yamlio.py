@@ -1,6 +1,9 @@
-"""One-line descriptions of PyYAML errors, for every YAML reader here.
+"""Reading YAML for every YAML reader here: one parse, one-line errors.
 
-Entry point: ``yaml_error(path, err) -> InputError``. PyYAML's own
+Entry points: ``load_yaml(path, text) -> (data, root node)`` (the node tree
+gives readers line numbers for their messages; the data is constructed from
+it, so the text is parsed once), ``yaml_text(path, raw)`` (UTF-8 or a
+``file:line`` error) and ``yaml_error(path, err) -> InputError``. PyYAML's own
 ``str()`` spans several lines (``in "<unicode string>", line 3, column 1``);
 an error here is one line naming ``file:line``, so the reader's
 ``ReaderError`` (a character YAML forbids) and the scanner/parser's
@@ -9,7 +12,7 @@ an error here is one line naming ``file:line``, so the reader's
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from zephyr_ota.errors import InputError
 
@@ -44,3 +47,20 @@ def yaml_text(path: object, raw: bytes) -> str:
         line = raw[:e.start].count(b"\n") + 1
         raise InputError(f"{path}:{line}: not UTF-8 text: byte 0x{raw[e.start]:02X} "
                          "cannot start or continue a UTF-8 character") from e
+
+
+def load_yaml(path: object, text: str) -> tuple[Any, yaml.Node | None]:
+    """The data of a YAML document (safe types only) and its node tree (None
+    for an empty document), from one parse; errors as ``yaml_error``."""
+    import yaml
+
+    try:
+        loader = yaml.SafeLoader(text)  # its reader checks every character already
+        try:
+            root = loader.get_single_node()
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as e:
+        raise yaml_error(path, e, text) from e
+    return data, root
