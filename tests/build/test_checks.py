@@ -254,3 +254,11 @@ def test_partitions_overlapping_or_past_the_flash_end(make_zephyr_build, cli, re
     refused(run, build, f"{dts}: /soc/flash-controller@4001e000/flash@0/partitions/"
                         f"partition@f8000: {message}")
     assert f"Hint: {hint}" in run.err
+
+
+def test_bad_version_names_where_it_came_from(make_zephyr_build, cli) -> None:  # type: ignore[no-untyped-def]
+    build, _ = make_zephyr_build("nrf52840dk_move")
+    run = cli("sign-build", "-d", build, "--version", "1.2.3.4.5")
+    assert run.rc == 1 and "Traceback" not in run.err
+    errors = [line for line in run.err.splitlines() if line.startswith("zephyr-ota: error: ")]
+    assert len(errors) == 1 and errors[0].startswith("zephyr-ota: error: --version: "), run.err

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zephyr_ota.errors import ConfigError, InputError, UnsupportedError
+from zephyr_ota.errors import ConfigError, InputError, UnsupportedError, UsageError
 from zephyr_ota.image.version import ImageVersion
 from zephyr_ota.layout.model import Layout, Partition, UpgradeMode
 from zephyr_ota.ops.provenance import Resolved, first_of
@@ -162,10 +162,8 @@ def _version(req: SignBuildRequest, app: Any, config: Any) -> Resolved[ImageVers
     assert found is not None  # the .config value always exists (default "0.0.0+0")
     try:
         return Resolved(ImageVersion.parse(str(found.value)), found.source)
-    except ConfigError:
-        raise
-    except Exception as e:  # UsageError from ImageVersion: name where it came from
-        raise ConfigError(f"{found.source}: {e}") from None
+    except UsageError as e:  # name where the bad version came from
+        raise ConfigError(f"{found.source}: {e}", hint=e.hint) from None
 
 
 def _counter(req: SignBuildRequest, config: Any) -> Resolved[int | str | None]:
