@@ -12,7 +12,6 @@ of type 'int'``.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,6 +75,18 @@ def _line_of(root: yaml.Node, path: str) -> int:
     return node.start_mark.line + 1
 
 
+def _has_key(data: Any, where: str, key: object) -> bool:
+    """Whether the mapping at pykwalify path ``where`` in ``data`` holds ``key``."""
+    for part in (p for p in where.split("/") if p):
+        if isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        elif isinstance(data, dict) and part in data:
+            data = data[part]
+        else:
+            return False
+    return isinstance(data, dict) and key in data
+
+
 def _validate(data: Any, root: yaml.Node, path: str) -> None:
     import yaml
     from pykwalify.core import Core
@@ -91,10 +102,14 @@ def _validate(data: Any, root: yaml.Node, path: str) -> None:
     except SchemaError as e:
         first = core.errors[0] if core.errors else None
         where = (getattr(first, "path", "") if first else "") or "/"
+        # pykwalify's message templates end in ". Path: '{path}'"; the path is
+        # reported in front instead, with the file line.
         msg = str(first).split(". Path:")[0] if first else str(e.msg)
-        key = re.match(r"Key '(.+)' was not defined", msg)
-        if key:
-            where = f"{where.rstrip('/')}/{key.group(1)}"
+        # Entries about one key carry it: an unknown key is in the data (point at
+        # it), a missing required key is not (point at its parent mapping).
+        key = getattr(first, "key", None)
+        if key is not None and _has_key(data, where, key):
+            where = f"{where.rstrip('/')}/{key}"
         raise InputError(f"{path}:{_line_of(root, where)}: {where}: {msg}") from e
     except PyKwalifyException as e:
         raise InputError(f"{path}: {e.msg}") from e
