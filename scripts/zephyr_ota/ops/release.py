@@ -14,7 +14,6 @@ identical bytes.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import subprocess
 import time
@@ -100,7 +99,6 @@ def _facts(made: ProducedImage, entry: _Entry, staged: Path, scheme: str | None)
     from zephyr_ota.manifest.model import Encryption
 
     plan, img = made.plan, entry.image
-    data = (staged / entry.file).read_bytes()
     keyhash = next((t.value for t in img.tlvs if t.kind == _KEYHASH_TLV), None)
     enc = None
     if made.secondary is not None and scheme is not None and plan.encryption is not None:
@@ -115,8 +113,7 @@ def _facts(made: ProducedImage, entry: _Entry, staged: Path, scheme: str | None)
         upgrade_mode=plan.mode.value.value, security_counter=_counter(img),
         key_hash=keyhash, encryption=enc, header_flags=_flags(img.header),
         secondary_offset=offset, board=board if plan.image_index else None,
-        soc=_soc(board) if plan.image_index and board else None,
-        size=len(data), sha256=hashlib.sha256(data).digest())
+        soc=_soc(board) if plan.image_index and board else None)  # size, sha256: streamed
 
 
 def _image_type(index: int, board: str) -> str:
